@@ -1,0 +1,542 @@
+"""The declarative config schema and its loader.
+
+The loader reports every problem at once, each with file, line and field path,
+because an operator editing YAML at 06:00 should fix the file in one pass. Unknown
+keys are errors (with a "did you mean"): a typo silently ignored is a section
+silently missing from tomorrow's briefing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+import re
+import types
+import typing
+from collections.abc import Iterator
+from datetime import date as Date
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError, ConfigProblem
+
+FORMATS = ("md", "html", "pdf", "json")
+MAX_YAML_NODES = 100_000  # guards against alias bombs ("billion laughs")
+_ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, str_strip_whitespace=True
+    )
+
+
+def _base_dir(info: ValidationInfo) -> Path:
+    ctx = info.context or {}
+    return Path(ctx.get("base_dir", "."))
+
+
+class BriefingConfig(_Model):
+    """What the briefing is called and which day it covers."""
+
+    title: str = Field(min_length=1)
+    """Headline of the briefing, shown at the top of every format."""
+    subtitle: str | None = None
+    """One line under the title, e.g. the story's scope."""
+    timezone: str = "UTC"
+    """IANA time zone (e.g. ``America/New_York``) that decides what "today" means."""
+    date: Date | None = None
+    """The briefing date; defaults to today in ``timezone`` (``digest build --date`` overrides)."""
+    note: str | None = None
+    """Editor's note in Markdown, shown at the head of the briefing."""
+    note_file: str | None = None
+    """A Markdown file holding the editor's note (relative to the config file)."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("note_file")
+    @classmethod
+    def _note_file_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not (_base_dir(info) / value).is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_note(self) -> BriefingConfig:
+        if self.note and self.note_file:
+            raise ValueError("give either note or note_file, not both")
+        return self
+
+    def today(self) -> Date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+
+class _SourceBase(_Model):
+    id: str | None = None
+    """Stable identifier used in citations and JSON; defaults to one made from the name."""
+    name: str | None = None
+    """Name readers see in citations and the source list; defaults to the file or URL."""
+    publisher: str | None = None
+    """Who published it (e.g. ``CNBC``)."""
+    url: str | None = None
+    """Where readers can find the original; linked from the source list."""
+    published: datetime | Date | None = None
+    """When it was published, if the source itself does not say."""
+    weight: float = Field(default=1.0, gt=0)
+    """Multiplies the relevance of this source's sentences (trusted sources rank higher)."""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _ID.match(value):
+            raise ValueError("must be lower case letters, digits and _ , starting with a letter")
+        return value
+
+
+class FileSource(_SourceBase):
+    """Local files: one path, a directory, or a glob. Text (.txt), Markdown (.md) and HTML."""
+
+    kind: Literal["file"]
+    """Source kind."""
+    path: str = Field(min_length=1)
+    """A file, a directory (every .txt/.md/.html in it) or a glob, relative to the config file."""
+
+    @field_validator("path")
+    @classmethod
+    def _path_exists(cls, value: str, info: ValidationInfo) -> str:
+        if glob.has_magic(value):
+            return value  # a glob may match nothing today; the source then reports "empty"
+        if not (_base_dir(info) / value).exists():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+
+Source = Annotated[Union[FileSource], Field(discriminator="kind")]  # noqa: UP007
+
+
+class SectionConfig(_Model):
+    """One section of the briefing and what identifies the sentences that belong in it."""
+
+    id: str
+    """Identifier used in JSON and explain output (lower case, digits, ``_``)."""
+    title: str = Field(min_length=1)
+    """Heading readers see."""
+    description: str = ""
+    """What the section covers; its words also count, lightly, towards matching."""
+    keywords: dict[str, float] | list[str] = Field(default_factory=dict)
+    """Terms and phrases that mark a sentence as belonging here, each with a weight
+    (a list gives every term weight 1). Matching is case-insensitive and stemmed,
+    so ``tariff`` also matches ``tariffs``."""
+    max_items: int = Field(default=5, ge=1, le=100)
+    """At most this many items are shown in the section."""
+    note: str | None = None
+    """Editor's note in Markdown, shown under the section title."""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("must be lower case letters, digits and _ , starting with a letter")
+        if value == "other":
+            raise ValueError("'other' is reserved for sentences that fit no section")
+        return value
+
+    @field_validator("keywords")
+    @classmethod
+    def _weights(cls, value: dict[str, float] | list[str]) -> dict[str, float]:
+        terms = dict.fromkeys(value, 1.0) if isinstance(value, list) else dict(value)
+        for term, weight in terms.items():
+            if not term.strip():
+                raise ValueError("empty keyword")
+            if weight == 0:
+                raise ValueError(f"keyword {term!r} has weight 0; remove it instead")
+        return terms
+
+    @property
+    def terms(self) -> dict[str, float]:
+        return dict(self.keywords) if isinstance(self.keywords, dict) else {}
+
+
+class ClassifyConfig(_Model):
+    """How sentences are sorted into sections; tune with ``digest explain``."""
+
+    min_score: float = Field(default=1.0, ge=0)
+    """A sentence whose best section scores below this goes to ``other``."""
+    heading_weight: float = Field(default=0.5, ge=0)
+    """How much the heading a sentence stands under counts, relative to the sentence."""
+    context_weight: float = Field(default=0.3, ge=0)
+    """How much the neighbouring sentences of the paragraph count."""
+    description_weight: float = Field(default=0.3, ge=0)
+    """Weight of each word of a section's description found in a sentence."""
+
+
+class BoilerplateConfig(_Model):
+    """Lines that are never content (credits, calls to action), on top of the built-in list."""
+
+    patterns: list[str] = Field(default_factory=list)
+    """Regular expressions matched against a whole line (case-insensitive)."""
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+        return value
+
+
+class OutputConfig(_Model):
+    """Where and in which formats the briefing is written."""
+
+    directory: str = "out"
+    """Output folder, relative to the config file; ``digest build -o`` overrides it."""
+    formats: list[Literal["md", "html", "pdf", "json"]] = Field(
+        default_factory=lambda: list(FORMATS)
+    )
+    """Any of ``md``, ``html``, ``pdf``, ``json``; ``digest build -f`` overrides it."""
+    file_name: str = "briefing-{date}"
+    """File name without extension; ``{date}`` is the briefing date (YYYY-MM-DD)."""
+    templates: str | None = None
+    """A folder of Jinja templates that override the built-in ones by file name."""
+
+    @field_validator("file_name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        try:
+            rendered = value.format(date="2000-01-01")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only {{date}} may be used in the file name ({exc})") from exc
+        if not rendered or "/" in rendered or "\\" in rendered or rendered.startswith("."):
+            raise ValueError("must be a plain file name, without folders")
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _templates_exist(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not (_base_dir(info) / value).is_dir():
+            raise ValueError(f"folder not found: {value}")
+        return value
+
+
+class Config(_Model):
+    """A briefing: what it is, what it reads, how it is cut into sections, where it goes."""
+
+    briefing: BriefingConfig
+    """Title, date and editor's note."""
+    sources: list[Source] = Field(min_length=1)
+    """Where the news comes from."""
+    sections: list[SectionConfig] = Field(min_length=1)
+    """The sections, in the order they appear."""
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
+    """Tuning for sorting sentences into sections."""
+    boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
+    """Extra boilerplate patterns."""
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    """Output folder, formats and templates."""
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        seen: set[str] = set()
+        for i, section in enumerate(self.sections):
+            if section.id in seen:
+                raise _AtPath(("sections", i, "id"), f"duplicate section id {section.id!r}")
+            seen.add(section.id)
+        seen = set()
+        for i, source in enumerate(self.sources):
+            if source.id is not None:
+                if source.id in seen:
+                    raise _AtPath(("sources", i, "id"), f"duplicate source id {source.id!r}")
+                seen.add(source.id)
+        return self
+
+
+class _AtPath(ValueError):
+    """A model-level problem that belongs to one field; the loader re-homes it there."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class LoadedConfig:
+    """A validated config plus the folder its relative paths are relative to."""
+
+    def __init__(self, config: Config, path: Path) -> None:
+        self.config = config
+        self.path = path
+        self.base_dir = path.parent
+
+    def resolve(self, relative: str) -> Path:
+        return (self.base_dir / relative).resolve()
+
+
+def load(path: str | Path) -> LoadedConfig:
+    """Read, substitute ``${ENV}`` and validate a config file.
+
+    Raises ConfigError carrying every problem found.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(name, None, "", "config file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(name, None, "", f"cannot read: {exc}")]) from None
+    return LoadedConfig(parse(text, name, base_dir=path.parent), path)
+
+
+def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:
+    """Validate config text; ``name`` is what error messages call the file."""
+    problems: list[ConfigProblem] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([ConfigProblem(name, line, "", f"not valid YAML: {reason}")]) from None
+    if root is None:
+        raise ConfigError([ConfigProblem(name, None, "", "the file is empty")])
+
+    lines: dict[tuple[str | int, ...], int] = {}
+    try:
+        data = _to_python(root, (), lines, problems, name, [0])
+    except _TooLarge:
+        raise ConfigError(
+            [ConfigProblem(name, None, "", f"more than {MAX_YAML_NODES} YAML nodes (alias bomb?)")]
+        ) from None
+    if not isinstance(data, dict):
+        problems.append(ConfigProblem(name, root.start_mark.line + 1, "", "must be a mapping"))
+        raise ConfigError(problems)
+
+    context = {"base_dir": str(base_dir or Path("."))}
+    try:
+        config = Config.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems.extend(_explain(exc, data, lines, name))
+        config = None
+    if problems or config is None:
+        raise ConfigError(_sorted(problems))
+    return config
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _to_python(
+    node: yaml.Node,
+    path: tuple[str | int, ...],
+    lines: dict[tuple[str | int, ...], int],
+    problems: list[ConfigProblem],
+    name: str,
+    count: list[int],
+) -> Any:
+    """Build plain data from a YAML node tree, recording each path's line.
+
+    Doing this ourselves (rather than ``safe_load``) gives line numbers, catches
+    duplicate keys that YAML would silently resolve to the last one, bounds alias
+    expansion, and substitutes ``${ENV}`` where the line is still known.
+    """
+    count[0] += 1
+    if count[0] > MAX_YAML_NODES:
+        raise _TooLarge
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None or not isinstance(key, str | int | float | bool):
+                line = key_node.start_mark.line + 1
+                problems.append(ConfigProblem(name, line, _fmt(path), "keys must be plain names"))
+                continue
+            key = str(key)
+            if key in out:
+                problems.append(
+                    ConfigProblem(
+                        name, key_node.start_mark.line + 1, _fmt((*path, key)), "duplicate key"
+                    )
+                )
+                continue
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _to_python(value_node, (*path, key), lines, problems, name, count)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _to_python(child, (*path, i), lines, problems, name, count)
+            for i, child in enumerate(node.value)
+        ]
+    value = _scalar(node)
+    if isinstance(value, str):
+        value = _substitute(value, path, node.start_mark.line + 1, problems, name)
+    return value
+
+
+def _scalar(node: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _substitute(
+    value: str, path: tuple[str | int, ...], line: int, problems: list[ConfigProblem], name: str
+) -> str:
+    def repl(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        var, default = match.group(1), match.group(2)
+        if var in os.environ:
+            return os.environ[var]
+        if default is not None:
+            return default
+        problems.append(
+            ConfigProblem(name, line, _fmt(path), f"environment variable {var} is not set")
+        )
+        return ""
+
+    return _ENV.sub(repl, value) if "$" in value else value
+
+
+def _fmt(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _explain(
+    exc: ValidationError,
+    data: dict[str, Any],
+    lines: dict[tuple[str | int, ...], int],
+    name: str,
+) -> Iterator[ConfigProblem]:
+    for error in exc.errors(include_url=False):
+        ctx_error = (error.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _AtPath):
+            loc = ctx_error.loc
+            message = str(ctx_error)
+        else:
+            loc = _data_loc(tuple(error["loc"]), data)
+            message = _message(error, loc, data)
+        yield ConfigProblem(name, _line(loc, lines), _fmt(loc), message)
+
+
+def _data_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """Drop the parts of a pydantic location that are not in the data (union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and node.get("kind") == part:
+            continue  # discriminator tag of a union member
+        else:
+            out.append(part)
+            node = None
+    return tuple(out)
+
+
+def _line(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _message(error: Any, loc: tuple[str | int, ...], data: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1], data)
+        key = str(loc[-1])
+        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        known = f" (known keys: {', '.join(sorted(allowed))})" if allowed and not hint else ""
+        return f"unknown key {key!r}{suggestion}{known}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        tags = error.get("ctx", {}).get("expected_tags", "")
+        return f"unknown source kind {error.get('input', {}).get('kind')!r}; expected one of {tags}"
+    if kind == "union_tag_not_found":
+        return "'kind' is missing (e.g. kind: file)"
+    message: str = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _allowed_keys(loc: tuple[str | int, ...], data: Any) -> list[str]:
+    """Field names of the model that validates the mapping at ``loc``."""
+    annotation: Any = Config
+    node: Any = data
+    for part in loc:
+        annotation = _concrete(annotation, node)
+        if isinstance(part, int) and typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        elif (
+            isinstance(part, str)
+            and isinstance(annotation, type)
+            and part in getattr(annotation, "model_fields", {})
+        ):
+            annotation = annotation.model_fields[part].annotation
+        else:
+            return []
+        node = node[part] if isinstance(node, dict | list) else None
+    model = _concrete(annotation, node)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _concrete(annotation: Any, node: Any) -> Any:
+    """Unwrap Annotated/Optional and pick a tagged union's member by the data's ``kind``."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _concrete(typing.get_args(annotation)[0], node)
+    if origin in (Union, types.UnionType):
+        members = [m for m in typing.get_args(annotation) if m is not type(None)]
+        for member in members:
+            kind = getattr(member, "model_fields", {}).get("kind")
+            if kind is None or (
+                isinstance(node, dict) and node.get("kind") in typing.get_args(kind.annotation)
+            ):
+                return _concrete(member, node)
+        return None
+    return annotation
+
+
+def _sorted(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.path))

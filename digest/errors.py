@@ -1,0 +1,48 @@
+"""The error hierarchy.
+
+The library raises; only the CLI decides what an error means for the exit code
+and the message a user reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DigestError(Exception):
+    """Base of every error the library raises on purpose."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a config file, located by path and line."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f"{self.path}: " if self.path else ""
+        return f"{where}: {field}{self.message}"
+
+
+class ConfigError(DigestError):
+    """A config that cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SourceError(DigestError):
+    """A source could not be read. Caught per source so one failure never stops a briefing."""
+
+
+class RenderError(DigestError):
+    """A template or output format could not be rendered."""
+
+
+class DeliveryError(DigestError):
+    """Outputs could not be written or sent."""

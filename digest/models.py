@@ -1,0 +1,170 @@
+"""Typed hand-offs between pipeline stages.
+
+Every stage takes and returns these small frozen dataclasses, so each stage can
+be tested alone and no object accumulates everyone's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a line of a source is, as far as the briefing is concerned."""
+
+    TITLE = "title"
+    HEADING = "heading"
+    BOILERPLATE = "boilerplate"
+    CONTENT = "content"
+
+
+class Status(StrEnum):
+    """Outcome of reading one source."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    EMPTY = "empty"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A configured source as readers see it in citations and the source list."""
+
+    id: str
+    number: int
+    name: str
+    kind: str
+    location: str
+    publisher: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """What happened when a source was read; shown in the briefing so nothing is hidden."""
+
+    source_id: str
+    status: Status
+    documents: int = 0
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Bytes as a source delivered them, before any parsing."""
+
+    source_id: str
+    doc_id: str
+    location: str
+    media_type: str
+    body: bytes
+    title: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit found by extraction: a title, a heading or a paragraph of text.
+
+    A paragraph's ``lines`` keep the source's line breaks, which normalization needs
+    to tell a heading from a sentence and to join a quotation broken across lines.
+    """
+
+    kind: str  # "title" | "heading" | "paragraph"
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document reduced to structure and metadata."""
+
+    source_id: str
+    doc_id: str
+    location: str
+    blocks: tuple[Block, ...]
+    title: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence (or title, heading, boilerplate line) of a document, in reading order."""
+
+    source_id: str
+    doc_id: str
+    role: Role
+    text: str
+    index: int
+    paragraph: int
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence with its section and why: the explanation an operator tunes by."""
+
+    sentence: Sentence
+    section: str
+    score: float
+    scores: Mapping[str, float] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an item's statement was found."""
+
+    source_id: str
+    number: int
+    doc_id: str
+    sentence_index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One statement of the briefing, citing every source that made it."""
+
+    text: str
+    section: str
+    score: float
+    citations: tuple[Citation, ...]
+
+    @property
+    def source_numbers(self) -> tuple[int, ...]:
+        return tuple(sorted({c.number for c in self.citations}))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section as rendered: its items already chosen and ordered."""
+
+    id: str
+    title: str
+    description: str
+    items: tuple[Item, ...]
+    note: str | None = None  # Markdown, written by the editor
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything a renderer needs; nothing a renderer must compute."""
+
+    title: str
+    subtitle: str | None
+    date: date
+    timezone: str
+    sections: tuple[Section, ...]
+    sources: tuple[SourceInfo, ...]
+    statuses: tuple[SourceStatus, ...]
+    note: str | None = None  # Markdown, written by the editor
+    other: tuple[Item, ...] = ()  # kept for JSON and explain, not shown as a section
