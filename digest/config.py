@@ -184,10 +184,11 @@ class ClassifyConfig(_Model):
 
     min_score: float = Field(default=1.0, ge=0)
     """A sentence whose best section scores below this goes to ``other``."""
-    heading_weight: float = Field(default=0.5, ge=0)
-    """How much the heading a sentence stands under counts, relative to the sentence."""
-    context_weight: float = Field(default=0.3, ge=0)
-    """How much the neighbouring sentences of the paragraph count."""
+    heading_weight: float = Field(default=1.5, ge=0)
+    """Points added to the section that the heading a sentence stands under is most about."""
+    context_weight: float = Field(default=1.5, ge=0)
+    """Points added, at most, from the other sentences of the same paragraph (their
+    average vote: each votes 1 for its best section, less for the others)."""
     description_weight: float = Field(default=0.3, ge=0)
     """Weight of each word of a section's description found in a sentence."""
 

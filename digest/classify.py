@@ -1,0 +1,170 @@
+"""Classify stage: give each content sentence a section and a score, with reasons.
+
+The method is deliberately transparent: weighted, stemmed terms and phrases from
+the config, a little of the section description, plus the heading a sentence
+stands under and its neighbours in the paragraph. An operator reads the reasons
+in ``digest explain`` and tunes the config; nothing here knows any story.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .config import ClassifyConfig, SectionConfig
+from .models import Role, Scored, Sentence
+from .text import Stemmer
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class _Term:
+    section: str
+    label: str
+    stems: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Match:
+    scores: dict[str, float]
+    terms: dict[str, tuple[str, ...]]
+
+
+class Classifier:
+    """Scores text against the configured sections; built once per run."""
+
+    def __init__(
+        self, sections: Sequence[SectionConfig], settings: ClassifyConfig, stemmer: Stemmer
+    ) -> None:
+        self.section_ids = [s.id for s in sections]
+        self.settings = settings
+        self.stemmer = stemmer
+        self._index: dict[str, list[_Term]] = defaultdict(list)
+        for section in sections:
+            own: set[tuple[str, ...]] = set()
+            for label, weight in section.terms.items():
+                stems = tuple(stemmer.stems(label))
+                if stems:
+                    own.add(stems)
+                    self._index[stems[0]].append(_Term(section.id, label, stems, weight))
+            if settings.description_weight:
+                covered = {s for stems in own for s in stems}
+                for stem in dict.fromkeys(stemmer.content_stems(section.description)):
+                    if stem not in covered and not stem.isdigit():
+                        term = _Term(section.id, f"~{stem}", (stem,), settings.description_weight)
+                        self._index[stem].append(term)
+
+    def match(self, text: str) -> _Match:
+        """Each term counts once per sentence, and a phrase hides the words inside it.
+
+        Repetition is style, not relevance; and "critical minerals" should not also
+        score as "minerals" in the same place.
+        """
+        stems = self.stemmer.stems(text)
+        spans: list[tuple[int, int, _Term]] = []
+        for i, stem in enumerate(stems):
+            for term in self._index.get(stem, ()):
+                n = len(term.stems)
+                if tuple(stems[i : i + n]) == term.stems:
+                    spans.append((i, i + n, term))
+        spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
+        taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        found: dict[tuple[str, str], _Term] = {}
+        for start, end, term in spans:
+            inside = any(a <= start and end <= b for a, b in taken[term.section])
+            if inside:
+                continue
+            taken[term.section].append((start, end))
+            found.setdefault((term.section, term.label), term)
+        scores: dict[str, float] = dict.fromkeys(self.section_ids, 0.0)
+        terms: dict[str, list[str]] = defaultdict(list)
+        for term in found.values():
+            scores[term.section] += term.weight
+            terms[term.section].append(term.label)
+        return _Match(scores, {k: tuple(v) for k, v in terms.items()})
+
+    def classify(self, sentences: Sequence[Sentence]) -> list[Scored]:
+        """Score every sentence; only content sentences get a section other than ``other``."""
+        own: dict[int, _Match] = {}
+        for i, sentence in enumerate(sentences):
+            if sentence.role in (Role.CONTENT, Role.HEADING):
+                own[i] = self.match(sentence.text)
+        heading_scores: dict[tuple[str, str], dict[str, float]] = {}
+        for i, sentence in enumerate(sentences):
+            if sentence.role is Role.HEADING:
+                heading_scores[(sentence.doc_id, sentence.text)] = own[i].scores
+
+        out: list[Scored] = []
+        for i, sentence in enumerate(sentences):
+            if sentence.role is not Role.CONTENT:
+                out.append(Scored(sentence, OTHER, 0.0))
+                continue
+            out.append(self._score(i, sentence, sentences, own, heading_scores))
+        return out
+
+    def _score(
+        self,
+        i: int,
+        sentence: Sentence,
+        sentences: Sequence[Sentence],
+        own: dict[int, _Match],
+        heading_scores: dict[tuple[str, str], dict[str, float]],
+    ) -> Scored:
+        settings = self.settings
+        match = own[i]
+        total = dict(match.scores)
+        reasons: list[str] = []
+        heading = _vote(heading_scores.get((sentence.doc_id, sentence.heading or ""), {}))
+        neighbours = [
+            _vote(own[j].scores)
+            for j, other in enumerate(sentences)
+            if j != i
+            and j in own
+            and other.role is Role.CONTENT
+            and other.doc_id == sentence.doc_id
+            and other.paragraph == sentence.paragraph
+        ]
+        for section in self.section_ids:
+            from_heading = settings.heading_weight * heading.get(section, 0.0)
+            from_context = settings.context_weight * (
+                sum(n.get(section, 0.0) for n in neighbours) / len(neighbours)
+                if neighbours
+                else 0.0
+            )
+            total[section] += from_heading + from_context
+
+        best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
+        score = total[best]
+        section = best if score >= settings.min_score else OTHER
+        for term in match.terms.get(best, ()):
+            reasons.append(term)
+        h = round(settings.heading_weight * heading.get(best, 0.0), 4)
+        if h:
+            reasons.append(f"heading +{h:.2f}")
+        c = score - match.scores[best] - h
+        if c > 1e-9:
+            reasons.append(f"context +{c:.2f}")
+        if section == OTHER:
+            reasons.append(f"below min_score {settings.min_score:g}")
+        return Scored(
+            sentence=sentence,
+            section=section,
+            score=round(score, 4),
+            scores={k: round(v, 4) for k, v in total.items()},
+            reasons=tuple(reasons),
+        )
+
+
+def _vote(scores: dict[str, float]) -> dict[str, float]:
+    """A heading's or neighbour's scores as a vote in [0, 1] per section.
+
+    Context should tip a sentence, not swamp it: a keyword-dense neighbour counts
+    no more than a plainly worded one.
+    """
+    top = max(scores.values(), default=0.0)
+    if top <= 0:
+        return {}
+    return {k: v / top for k, v in scores.items() if v > 0}

@@ -1,0 +1,443 @@
+"""Normalize stage: repair text, find each line's role, split content into sentences.
+
+Plain-text news has no markup, so titles, headings and boilerplate must be told
+from content by their shape. Every character of a source ends up in some title,
+heading, boilerplate line or sentence: nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import ftfy
+
+from .models import Block, Document, Role, Sentence
+
+# Lines that are never content: credits, calls to action, sharing widgets.
+BUILTIN_BOILERPLATE = (
+    r"\(?\s*(?:adapted|reprinted|republished|excerpted|translated)\s+from\s+.{1,100}?\)?",
+    r"\(?\s*(?:additional\s+)?(?:reporting|writing|editing|research|contributing)\s+by\s+.{1,150}?\)?",
+    r"leave\s+a\s+(?:comment|reply)",
+    r"\d*\s*comments?",
+    r"(?:read|see)\s+(?:more|also|next)\s*(?::|[-–—]).*",
+    r"related(?:\s+(?:articles?|stories|coverage|content|reading|links?))?\s*:.*",
+    r"(?:click|tap)\s+here\b.{0,100}",
+    r"(?:sign\s+up|subscribe)\b.{0,100}",
+    r"share\s+(?:this|on)\b.{0,60}",
+    r"follow\s+us\b.{0,80}",
+    r"advertisement|sponsored(?:\s+content)?",
+    r"(?:copyright|©)\s.{0,120}|all\s+rights\s+reserved\.?",
+    r"(?:photo|image|video)(?:\s+credit)?\s*:.{0,120}",
+    r"watch\s*:.{0,120}",
+    r"(?:print|email|share|tweet|facebook|twitter|linkedin|whatsapp)",
+)
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_CLOSERS = "\"'”’»)]"
+_OPENERS = "\"'“‘«(["
+_TERMINAL = ".!?…"
+_WORD = re.compile(r"[\w’'-]+")
+
+# Abbreviations after which a period never ends a sentence.
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "hon",
+        "pres",
+        "supt",
+        "messrs",
+        "mme",
+        "mlle",
+        "fr",
+        "sec",
+        "amb",
+        "cpl",
+        "pvt",
+        "maj",
+        "brig",
+        "insp",
+        "det",
+    ]
+)
+# Abbreviations that end a sentence only if a typical sentence start follows.
+_SOFT = frozenset(
+    [
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "llc",
+        "plc",
+        "bros",
+        "vs",
+        "etc",
+        "approx",
+        "est",
+        "dept",
+        "univ",
+        "ave",
+        "blvd",
+        "rd",
+        "no",
+        "nos",
+        "fig",
+        "vol",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
+_STARTERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "in",
+        "on",
+        "at",
+        "for",
+        "of",
+        "to",
+        "by",
+        "with",
+        "from",
+        "as",
+        "after",
+        "before",
+        "when",
+        "while",
+        "if",
+        "however",
+        "meanwhile",
+        "still",
+        "also",
+        "then",
+        "there",
+        "here",
+        "what",
+        "who",
+        "why",
+        "how",
+        "where",
+        "some",
+        "many",
+        "most",
+        "both",
+        "one",
+        "two",
+        "three",
+        "no",
+        "not",
+        "all",
+        "each",
+    ]
+)
+_MINOR = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "for",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "as",
+        "into",
+        "over",
+        "vs",
+        "via",
+        "per",
+        "than",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Compiled per-run settings, so the regexes are built once per build, not per import."""
+
+    boilerplate: re.Pattern[str]
+
+    @classmethod
+    def make(cls, extra_patterns: Sequence[str] = ()) -> Rules:
+        parts = [*BUILTIN_BOILERPLATE, *extra_patterns]
+        pattern = "|".join(f"(?:{p})" for p in parts)
+        return cls(re.compile(rf"^(?:{pattern})\s*$", re.IGNORECASE))
+
+
+# --------------------------------------------------------------------------- text repair
+
+
+def repair(text: str) -> str:
+    """Fix mojibake and odd spacing but keep the typography (curly quotes, dashes)."""
+    if not text:
+        return text
+    text = ftfy.fix_text(
+        text,
+        uncurl_quotes=False,
+        fix_character_width=False,
+        fix_latin_ligatures=True,
+        normalization="NFC",
+    )
+    text = text.translate(_ZERO_WIDTH)
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " " for ch in text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def squash(text: str) -> str:
+    """Whitespace-normalize for comparison and display."""
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def normalize(document: Document, rules: Rules) -> list[Sentence]:
+    """Turn one document's blocks into titles, headings, boilerplate lines and sentences."""
+    out: list[Sentence] = []
+    heading: str | None = None
+    paragraph = 0
+    has_title = any(b.kind == "title" for b in document.blocks)
+    first_line = True
+
+    def emit(role: Role, text: str) -> None:
+        out.append(
+            Sentence(
+                source_id=document.source_id,
+                doc_id=document.doc_id,
+                role=role,
+                text=text,
+                index=len(out),
+                paragraph=paragraph,
+                heading=heading,
+            )
+        )
+
+    for block in document.blocks:
+        lines = [line for line in (repair(raw) for raw in block.lines) if line]
+        if not lines:
+            continue
+        if block.kind in ("title", "heading"):
+            text = " ".join(lines)
+            role = Role.TITLE if block.kind == "title" else Role.HEADING
+            if rules.boilerplate.match(text):
+                role = Role.BOILERPLATE
+            emit(role, text)
+            if role is Role.HEADING:
+                heading = text
+            first_line = False
+            continue
+        for kind, text in _line_roles(lines, rules, standalone=len(lines) == 1):
+            if kind is Role.CONTENT:
+                paragraph += 1
+                for sentence in split_sentences(text):
+                    emit(Role.CONTENT, sentence)
+                first_line = False
+                continue
+            if kind is Role.HEADING and first_line and not has_title:
+                kind = Role.TITLE
+            paragraph += kind is not Role.BOILERPLATE
+            emit(kind, text)
+            if kind is Role.HEADING:
+                heading = text
+            first_line = False
+    return out
+
+
+def _line_roles(lines: list[str], rules: Rules, *, standalone: bool) -> Iterator[tuple[Role, str]]:
+    """Give each line of a paragraph block a role; join lines that continue one sentence."""
+    wrapped = _hard_wrapped(lines)
+    pending: list[str] = []
+    for line in lines:
+        if not pending:
+            if rules.boilerplate.match(line):
+                yield Role.BOILERPLATE, line
+                continue
+            if _heading_like(line, standalone=standalone):
+                yield Role.HEADING, line
+                continue
+        pending.append(line)
+        if wrapped or _continues(line):
+            continue
+        yield Role.CONTENT, " ".join(pending)
+        pending = []
+    if pending:
+        yield Role.CONTENT, " ".join(pending)
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Prose wrapped at a fixed width: most lines stop mid-sentence."""
+    if len(lines) < 3:
+        return False
+    inner = lines[:-1]
+    open_ends = sum(1 for line in inner if not _ends_sentence(line))
+    return open_ends / len(inner) >= 0.6
+
+
+def _continues(line: str) -> bool:
+    """A line ending in a comma (a quotation whose attribution follows) goes on."""
+    stripped = line.rstrip(_CLOSERS + " ")
+    return stripped.endswith((",", ";", "—", "–", ":")) and not line.endswith(":")
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip(_CLOSERS + " ").endswith(tuple(_TERMINAL + ":;"))
+
+
+def _heading_like(line: str, *, standalone: bool) -> bool:
+    """Short, no final punctuation, and (inside running text) in title case."""
+    if len(line) > 140 or _ends_sentence(line) or line.endswith(tuple(",;—–")):
+        return False
+    words = line.split()
+    if not words or len(words) > 16:
+        return False
+    if not (words[0][0].isupper() or words[0][0].isdigit() or not words[0][0].isalpha()):
+        return False
+    if standalone and len(words) <= 12:
+        return True
+    major = [w for w in words if w.lower().strip(_OPENERS + _CLOSERS) not in _MINOR]
+    capped = sum(1 for w in major if w.lstrip(_OPENERS)[:1].isupper() or w[:1].isdigit())
+    return bool(major) and capped / len(major) >= 0.75
+
+
+# --------------------------------------------------------------------------- sentences
+
+_BOUNDARY = re.compile(rf"[{_TERMINAL}]+[{re.escape(_CLOSERS)}]*(?=\s+)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences.
+
+    A rule-based splitter rather than a model: it must not break after "U.S.",
+    "Mr.", "Dec. 5", initials or decimals, must split inside quotations, and must
+    be predictable enough that an operator can see why it did what it did.
+    """
+    text = squash(text)
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        rest = text[end:].lstrip()
+        if not rest or not _is_boundary(text, match.start(), match.group(), rest):
+            continue
+        sentences.append(text[start:end].strip())
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _is_boundary(text: str, at: int, punct: str, rest: str) -> bool:
+    nxt = rest[0]
+    if nxt.islower():
+        return False  # "the U.S. decision", "… he said"
+    if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or not nxt.isalpha()):
+        return False
+    if punct[0] != ".":
+        return True
+    word = _last_word(text, at)
+    lower = word.lower().rstrip(".")
+    next_word = _WORD.match(rest.lstrip(_OPENERS))
+    starter = bool(next_word and next_word.group().lower() in _STARTERS)
+    if lower in _TITLES:
+        return False
+    if lower in _SOFT:
+        return starter and not nxt.isdigit()
+    if re.fullmatch(r"(?:[A-Za-z]\.){1,}[A-Za-z]", word):
+        return starter  # U.S, U.K, a.m: end a sentence only before "The", "It", …
+    if len(word) == 1 and word.isupper():
+        return starter  # an initial: "Donald J. Trump"
+    return True
+
+
+def _last_word(text: str, at: int) -> str:
+    start = at
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _OPENERS:
+        start -= 1
+    return text[start:at]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def normalize_all(documents: Iterable[Document], rules: Rules) -> list[Sentence]:
+    out: list[Sentence] = []
+    for document in documents:
+        out.extend(normalize(document, rules))
+    return out
+
+
+def text_blocks(text: str) -> tuple[Block, ...]:
+    """Blank-line separated paragraphs of plain text, for tests and quick use."""
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        lines = tuple(line.strip() for line in chunk.split("\n") if line.strip())
+        if lines:
+            blocks.append(Block("paragraph", lines))
+    return tuple(blocks)
