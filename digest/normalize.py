@@ -44,176 +44,30 @@ _WORD = re.compile(r"[\w’'-]+")
 
 # Abbreviations after which a period never ends a sentence.
 _TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "mx",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "mt",
-        "gen",
-        "gov",
-        "sen",
-        "rep",
-        "rev",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "hon",
-        "pres",
-        "supt",
-        "messrs",
-        "mme",
-        "mlle",
-        "fr",
-        "sec",
-        "amb",
-        "cpl",
-        "pvt",
-        "maj",
-        "brig",
-        "insp",
-        "det",
-    ]
+    (
+        "mr mrs ms mx dr prof sr jr st mt gen gov sen rep rev col lt sgt capt cmdr adm hon pres "
+        "supt messrs mme mlle fr sec amb cpl pvt maj brig insp det "
+    ).split()
 )
 # Abbreviations that end a sentence only if a typical sentence start follows.
 _SOFT = frozenset(
-    [
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "llc",
-        "plc",
-        "bros",
-        "vs",
-        "etc",
-        "approx",
-        "est",
-        "dept",
-        "univ",
-        "ave",
-        "blvd",
-        "rd",
-        "no",
-        "nos",
-        "fig",
-        "vol",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
+    (
+        "inc corp co ltd llc plc bros vs etc approx est dept univ ave blvd rd no nos fig vol jan "
+        "feb mar apr jun jul aug sep sept oct nov dec "
+    ).split()
 )
 _STARTERS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "my",
-        "your",
-        "but",
-        "and",
-        "or",
-        "so",
-        "yet",
-        "in",
-        "on",
-        "at",
-        "for",
-        "of",
-        "to",
-        "by",
-        "with",
-        "from",
-        "as",
-        "after",
-        "before",
-        "when",
-        "while",
-        "if",
-        "however",
-        "meanwhile",
-        "still",
-        "also",
-        "then",
-        "there",
-        "here",
-        "what",
-        "who",
-        "why",
-        "how",
-        "where",
-        "some",
-        "many",
-        "most",
-        "both",
-        "one",
-        "two",
-        "three",
-        "no",
-        "not",
-        "all",
-        "each",
-    ]
+    (
+        "a an the this that these those it its he she they we i you his her their our my your but "
+        "and or so yet in on at for of to by with from as after before when while if however "
+        "meanwhile still also then there here what who why how where some many most both one two "
+        "three no not all each "
+    ).split()
 )
 _MINOR = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "nor",
-        "for",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "as",
-        "into",
-        "over",
-        "vs",
-        "via",
-        "per",
-        "than",
-    ]
+    (
+        "a an the and or but nor for of to in on at by with from as into over vs via per than "
+    ).split()
 )
 
 
