@@ -42,6 +42,7 @@ class SourceInfo:
     publisher: str | None = None
     url: str | None = None
     published: datetime | None = None
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)

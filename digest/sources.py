@@ -56,6 +56,7 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
                 publisher=source.publisher,
                 url=source.url,
                 published=_as_datetime(source.published),
+                weight=source.weight,
             )
         )
     return tuple(infos)

@@ -1,0 +1,111 @@
+"""The pipeline, top to bottom: sources → extract → normalize → classify → dedupe →
+select → render → deliver. Each stage is a module; this file only wires them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date as Date
+from pathlib import Path
+
+from . import dedupe, deliver, extract, normalize, render, select, sources
+from .classify import Classifier
+from .config import LoadedConfig
+from .errors import SourceError
+from .models import Briefing, Document, Scored, SourceInfo, SourceStatus, Status
+from .text import Stemmer
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything known before rendering; ``digest explain`` prints it."""
+
+    sources: tuple[SourceInfo, ...]
+    statuses: tuple[SourceStatus, ...]
+    scored: tuple[Scored, ...]
+    briefing: Briefing
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    briefing: Briefing
+    written: tuple[Path, ...]
+
+    @property
+    def failed_sources(self) -> tuple[SourceStatus, ...]:
+        return tuple(s for s in self.briefing.statuses if s.status is Status.FAILED)
+
+
+def analyze(loaded: LoadedConfig, *, on: Date | None = None) -> Analysis:
+    config = loaded.config
+    collected = sources.collect(loaded)
+    documents, statuses = _extract(collected)
+    sentences = normalize.normalize_all(
+        documents, normalize.Rules.make(config.boilerplate.patterns)
+    )
+    stemmer = Stemmer()
+    scored = Classifier(config.sections, config.classify, stemmer).classify(sentences)
+    items = dedupe.merge(scored, collected.sources, stemmer)
+    sections, other = select.select(items, config.sections)
+    briefing = Briefing(
+        title=config.briefing.title,
+        subtitle=config.briefing.subtitle,
+        date=on or config.briefing.date or config.briefing.today(),
+        timezone=config.briefing.timezone,
+        sections=sections,
+        sources=collected.sources,
+        statuses=statuses,
+        note=_note(loaded),
+        other=other,
+    )
+    return Analysis(collected.sources, statuses, tuple(scored), briefing)
+
+
+def build(
+    loaded: LoadedConfig,
+    *,
+    out_dir: Path | None = None,
+    formats: Sequence[str] | None = None,
+    on: Date | None = None,
+) -> BuildResult:
+    """Build the briefing and write it; every format is rendered before anything is written."""
+    config = loaded.config
+    briefing = analyze(loaded, on=on).briefing
+    templates = loaded.resolve(config.output.templates) if config.output.templates else None
+    outputs = render.render(briefing, formats or config.output.formats, templates)
+    directory = out_dir or loaded.resolve(config.output.directory)
+    stem = config.output.file_name.format(date=briefing.date.isoformat())
+    written = deliver.write_outputs(outputs, directory, stem)
+    return BuildResult(briefing, tuple(written))
+
+
+def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[SourceStatus, ...]]:
+    """Extract every document; a document that cannot be read fails its source, not the run."""
+    documents: list[Document] = []
+    errors: dict[str, list[str]] = {}
+    for raw in collected.documents:
+        try:
+            documents.append(extract.extract(raw))
+        except SourceError as exc:
+            errors.setdefault(raw.source_id, []).append(f"{raw.doc_id}: {exc}")
+    statuses = []
+    for status in collected.statuses:
+        failures = errors.get(status.source_id)
+        if failures:
+            ok = status.documents - len(failures)
+            reason = "; ".join(failures)
+            status = replace(
+                status,
+                status=Status.FAILED if ok == 0 else status.status,
+                documents=ok,
+                reason=reason if ok == 0 else f"{len(failures)} document(s) skipped: {reason}",
+            )
+        statuses.append(status)
+    return documents, tuple(statuses)
+
+
+def _note(loaded: LoadedConfig) -> str | None:
+    briefing = loaded.config.briefing
+    if briefing.note_file:
+        return loaded.resolve(briefing.note_file).read_text(encoding="utf-8")
+    return briefing.note
