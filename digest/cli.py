@@ -164,7 +164,9 @@ def _date(value: str | None) -> Date | None:
     try:
         return Date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--date")
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--date"
+        ) from None
 
 
 @contextmanager
