@@ -34,7 +34,8 @@ from pydantic import (
 
 from .errors import ConfigError, ConfigProblem
 
-FORMATS = ("md", "html", "pdf", "json")
+Format = Literal["md", "html", "pdf", "json"]
+FORMATS: tuple[Format, ...] = ("md", "html", "pdf", "json")
 MAX_YAML_NODES = 100_000  # guards against alias bombs ("billion laughs")
 _ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -215,9 +216,7 @@ class OutputConfig(_Model):
 
     directory: str = "out"
     """Output folder, relative to the config file; ``digest build -o`` overrides it."""
-    formats: list[Literal["md", "html", "pdf", "json"]] = Field(
-        default_factory=lambda: list(FORMATS)
-    )
+    formats: list[Format] = Field(default_factory=lambda: list(FORMATS))
     """Any of ``md``, ``html``, ``pdf``, ``json``; ``digest build -f`` overrides it."""
     file_name: str = "briefing-{date}"
     """File name without extension; ``{date}`` is the briefing date (YYYY-MM-DD)."""
@@ -507,15 +506,16 @@ def _allowed_keys(loc: tuple[str | int, ...], data: Any) -> list[str]:
         annotation = _concrete(annotation, node)
         if isinstance(part, int) and typing.get_origin(annotation) is list:
             annotation = typing.get_args(annotation)[0]
-        elif (
-            isinstance(part, str)
-            and isinstance(annotation, type)
-            and part in getattr(annotation, "model_fields", {})
-        ):
+        elif isinstance(part, str) and part in getattr(annotation, "model_fields", {}):
             annotation = annotation.model_fields[part].annotation
         else:
             return []
-        node = node[part] if isinstance(node, dict | list) else None
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
     model = _concrete(annotation, node)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)

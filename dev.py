@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Set up and run digest on a machine that has only Python.
+
+    python3 dev.py sample   # set up, then build the sample briefing into out/
+    python3 dev.py test     # set up, then lint and run the whole test suite
+
+Setting up means: a virtual environment in .venv with digest and its test tools
+installed (again only when pyproject.toml changes), and the system libraries
+WeasyPrint needs for PDF (Pango, HarfBuzz), installed with apt-get when missing
+and allowed. Standard library only: this runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".digest-installed"
+# Debian/Ubuntu packages WeasyPrint loads at run time (its docs' "Linux" section).
+APT_PACKAGES = [
+    "libpango-1.0-0",
+    "libpangoft2-1.0-0",
+    "libharfbuzz0b",
+    "libharfbuzz-subset0",
+    "libfontconfig1",
+    "fonts-dejavu-core",
+]
+
+
+def run(*args: str | Path, check: bool = True) -> int:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, check=check).returncode
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 (runs before any check of ours)
+        sys.exit(f"digest needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != wanted:
+        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(PY, "-m", "pip", "install", "--quiet", "-e", ".[test]")
+        STAMP.write_text(wanted)
+    ensure_pdf_libraries()
+
+
+def ensure_pdf_libraries() -> None:
+    probe = [str(PY), "-c", "import weasyprint"]
+    if subprocess.run(probe, capture_output=True, cwd=ROOT).returncode == 0:
+        return
+    apt = shutil.which("apt-get")
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if apt and is_root:
+        print("installing the system libraries WeasyPrint needs for PDF", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run([apt, "update", "-qq"], check=True, env=env)
+        subprocess.run([apt, "install", "-y", "-qq", *APT_PACKAGES], check=True, env=env)
+    if subprocess.run(probe, capture_output=True, cwd=ROOT).returncode != 0:
+        sys.exit(
+            "WeasyPrint cannot load Pango/HarfBuzz, so PDF output cannot work.\n"
+            f"Install them (Debian/Ubuntu: apt-get install {' '.join(APT_PACKAGES)}),\n"
+            "see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"
+        )
+
+
+def sample() -> int:
+    setup()
+    return run(BIN / "digest", "build", "-c", "config.yaml", "-o", "out", check=False)
+
+
+def test(pytest_args: list[str]) -> int:
+    setup()
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "mypy")
+    return run(PY, "-m", "pytest", *pytest_args, check=False)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    try:
+        if command == "sample":
+            return sample()
+        if command == "test":
+            return test(argv[1:])
+        if command == "setup":
+            setup()
+            return 0
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
