@@ -370,9 +370,30 @@ def _to_python(
     if count[0] > MAX_YAML_NODES:
         raise _TooLarge
     lines.setdefault(path, node.start_mark.line + 1)
+    if not node.tag.startswith("tag:yaml.org,2002:") or "python" in node.tag:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problems.append(
+            ConfigProblem(
+                name, node.start_mark.line + 1, _fmt(path), f"YAML tag {tag} is not allowed"
+            )
+        )
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults"
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    base = _to_python(source, path, lines, problems, name, count)
+                    if isinstance(base, dict):
+                        merged = {**base, **merged}
+                    else:
+                        line = key_node.start_mark.line + 1
+                        problems.append(ConfigProblem(name, line, _fmt(path), "<< needs a mapping"))
+                continue
             key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or not isinstance(key, str | int | float | bool):
                 line = key_node.start_mark.line + 1
@@ -388,7 +409,7 @@ def _to_python(
                 continue
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _to_python(value_node, (*path, key), lines, problems, name, count)
-        return out
+        return {**merged, **out}
     if isinstance(node, yaml.SequenceNode):
         return [
             _to_python(child, (*path, i), lines, problems, name, count)
@@ -422,7 +443,7 @@ def _substitute(
         problems.append(
             ConfigProblem(name, line, _fmt(path), f"environment variable {var} is not set")
         )
-        return ""
+        return match.group(0)  # left as written, so no second, confusing error follows
 
     return _ENV.sub(repl, value) if "$" in value else value
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ftfy
 
@@ -160,7 +160,19 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
             if kind is Role.HEADING:
                 heading = text
             first_line = False
-    return out
+    return _no_trailing_headings(out)
+
+
+def _no_trailing_headings(sentences: list[Sentence]) -> list[Sentence]:
+    """A heading heads something: one followed only by boilerplate is a short last line."""
+    for i in range(len(sentences) - 1, -1, -1):
+        sentence = sentences[i]
+        if sentence.role is Role.BOILERPLATE:
+            continue
+        if sentence.role is Role.HEADING:
+            sentences[i] = replace(sentence, role=Role.CONTENT)
+        break
+    return sentences
 
 
 def _line_roles(lines: list[str], rules: Rules, *, standalone: bool) -> Iterator[tuple[Role, str]]:

@@ -1,0 +1,220 @@
+"""Config loading: every problem reported at once, each with file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest import config
+from digest.errors import ConfigError
+
+GOOD = """\
+briefing:
+  title: Test briefing
+sources:
+  - kind: file
+    path: a.txt
+sections:
+  - id: one
+    title: One
+    keywords: [alpha]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "a.txt").write_text("Alpha is here.\n", encoding="utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        config.load(write(tmp_path, text))
+    return [str(p) for p in info.value.problems]
+
+
+def test_sample_config_is_valid(sample_config: Path) -> None:
+    loaded = config.load(sample_config)
+    ids = [s.id for s in loaded.config.sections]
+    assert ids == ["call_details", "tariffs", "rare_earths", "market_reaction", "risks"]
+    titles = [s.title for s in loaded.config.sections]
+    assert titles == ["Call details", "Tariffs", "Rare earths", "Market reaction", "Risks"]
+
+
+def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
+    loaded = config.load(write(tmp_path, GOOD))
+    assert loaded.config.output.formats == ["md", "html", "pdf", "json"]
+    assert loaded.config.sections[0].terms == {"alpha": 1.0}
+    assert loaded.config.briefing.timezone == "UTC"
+
+
+def test_unknown_key_names_file_line_field_and_suggests(tmp_path: Path) -> None:
+    text = GOOD.replace("  title: Test briefing", "  title: Test briefing\n  timezon: UTC")
+    [problem] = problems(tmp_path, text)
+    assert problem.endswith(
+        "config.yaml:3: briefing.timezon: unknown key 'timezon'; did you mean 'timezone'?"
+    )
+
+
+def test_unknown_key_in_a_source_uses_the_source_kind_fields(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, GOOD.replace("    path: a.txt", "    path: a.txt\n    nmae: x"))
+    assert ":6: sources[0].nmae: unknown key 'nmae'; did you mean 'name'?" in problem
+
+
+def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, GOOD + "output:\n  zzz: 1\n")
+    assert (
+        "output.zzz: unknown key 'zzz' (known keys: directory, file_name, formats, templates)"
+        in problem
+    )
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, GOOD.replace("path: a.txt", "path: nope.txt"))
+    assert ":5: sources[0].path: file not found: nope.txt" in problem
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, GOOD + "    max_items: lots\n")
+    assert ":10: sections[0].max_items: " in problem and "integer" in problem
+
+
+def test_every_problem_is_reported_in_line_order(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("path: a.txt", "path: nope.txt")
+        + "    max_items: 0\noutput:\n  formats: [md, docx]\n"
+    )
+    found = problems(tmp_path, text)
+    assert len(found) == 3
+    assert [p.split(":")[1] for p in found] == ["5", "10", "12"]
+    assert "output.formats[1]" in found[2]
+
+
+def test_missing_required_and_unknown_kind(tmp_path: Path) -> None:
+    text = "briefing: {}\nsources:\n  - kind: ftp\n    url: x\nsections: []\n"
+    found = problems(tmp_path, text)
+    assert any("briefing.title: required field is missing" in p for p in found)
+    assert any("sources[0]: unknown source kind 'ftp'" in p for p in found)
+    assert any("sections: " in p for p in found)
+
+
+def test_missing_kind(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD.replace("  - kind: file\n    path: a.txt", "  - path: a.txt"))
+    assert any("sources[0]: 'kind' is missing" in p for p in found)
+
+
+def test_env_substitution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGEST_TEST_TITLE", "From the environment")
+    text = GOOD.replace("title: Test briefing", "title: ${DIGEST_TEST_TITLE}")
+    text = text.replace("title: One", "title: ${DIGEST_UNSET_FOR_TEST:-Fallback} costs $$5")
+    loaded = config.load(write(tmp_path, text))
+    assert loaded.config.briefing.title == "From the environment"
+    assert loaded.config.sections[0].title == "Fallback costs $5"
+
+
+def test_missing_env_var_is_an_error_with_its_line(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, GOOD.replace("title: One", "title: ${DIGEST_UNSET_FOR_TEST}"))
+    assert ":8: sections[0].title: environment variable DIGEST_UNSET_FOR_TEST is not set" in problem
+
+
+def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD.replace("  title: Test briefing", "  title: A\n  title: B"))
+    assert any(":3: briefing.title: duplicate key" in p for p in found)
+
+
+def test_duplicate_section_id(tmp_path: Path) -> None:
+    text = GOOD + "  - id: one\n    title: Again\n"
+    [problem] = problems(tmp_path, text)
+    assert ":10: sections[1].id: duplicate section id 'one'" in problem
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, GOOD + "  - id: two\n    title: a: b\n")
+    assert ":11: not valid YAML" in problem
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    [problem] = problems(tmp_path, "\n".join(lines) + "\n")
+    assert "alias bomb" in problem
+
+
+def test_python_tags_are_not_constructed(tmp_path: Path) -> None:
+    text = GOOD.replace("title: Test briefing", "title: !!python/object/apply:os.system [echo hi]")
+    found = problems(tmp_path, text)
+    assert any(
+        ":2: briefing.title: YAML tag !!python/object/apply:os.system is not allowed" in p
+        for p in found
+    )
+
+
+def test_reserved_and_malformed_ids(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD.replace("id: one", "id: other"))
+    assert any("'other' is reserved" in p for p in found)
+    found = problems(tmp_path, GOOD.replace("id: one", "id: One Two"))
+    assert any("sections[0].id: must be lower case" in p for p in found)
+
+
+def test_file_name_must_be_a_plain_name(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD + "output:\n  file_name: ../x-{date}\n")
+    assert any("output.file_name: must be a plain file name" in p for p in found)
+    found = problems(tmp_path, GOOD + "output:\n  file_name: x-{when}\n")
+    assert any("output.file_name: only {date}" in p for p in found)
+
+
+def test_note_and_note_file_are_exclusive(tmp_path: Path) -> None:
+    (tmp_path / "note.md").write_text("hi", encoding="utf-8")
+    text = GOOD.replace("  title: Test briefing", "  title: T\n  note: a\n  note_file: note.md")
+    found = problems(tmp_path, text)
+    assert any("either note or note_file" in p for p in found)
+
+
+def test_bad_regex_and_timezone(tmp_path: Path) -> None:
+    text = GOOD.replace("  title: Test briefing", "  title: T\n  timezone: Mars/Olympus")
+    text += "boilerplate:\n  patterns: ['(unclosed']\n"
+    found = problems(tmp_path, text)
+    assert any("briefing.timezone: unknown time zone" in p for p in found)
+    assert any("boilerplate.patterns: bad regular expression" in p for p in found)
+
+
+def test_missing_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        config.load(tmp_path / "absent.yaml")
+    with pytest.raises(ConfigError, match="the file is empty"):
+        config.load(write(tmp_path, ""))
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        config.load(write(tmp_path, "- a\n- b\n"))
+
+
+def test_every_field_has_a_docstring() -> None:
+    """The README's config reference is built from these; none may be missing."""
+    models = [
+        config.Config,
+        config.BriefingConfig,
+        config.FileSource,
+        config.SectionConfig,
+        config.ClassifyConfig,
+        config.BoilerplateConfig,
+        config.OutputConfig,
+    ]
+    for model in models:
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name} has no docstring"
+
+
+def test_merge_keys_share_settings(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "sections:\n", "defaults: &d\n  max_items: 3\n  keywords: [alpha]\nsections:\n"
+    )
+    # "defaults" is not a config key: it is reported, but the merge itself works.
+    text = text.replace("    keywords: [alpha]\n", "    <<: *d\n    description: merged\n")
+    found = problems(tmp_path, text)
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "defaults: unknown key 'defaults' (known keys: "
+        "boilerplate, briefing, classify, output, sections, sources)"
+    ]
