@@ -1,0 +1,115 @@
+"""Merging: one item per statement, every source cited; different numbers stay apart."""
+
+from __future__ import annotations
+
+from digest.dedupe import merge
+from digest.models import Role, Scored, Sentence, SourceInfo
+from digest.text import Stemmer
+
+SOURCES = (
+    SourceInfo("a", 1, "A", "file", "a.txt"),
+    SourceInfo("b", 2, "B", "file", "b.txt", weight=2.0),
+)
+
+
+def scored(source: str, index: int, text: str, score: float = 5.0, section: str = "s") -> Scored:
+    sentence = Sentence(source, f"{source}.txt", Role.CONTENT, text, index, index)
+    return Scored(sentence, section, score)
+
+
+def test_same_statement_in_two_sources_is_one_item_citing_both() -> None:
+    items = merge(
+        [
+            scored(
+                "a",
+                1,
+                "He revealed that Treasury Secretary Scott Bessent, Commerce Secretary Howard Lutnick, and U.S. Trade Representative Jamieson Greer will lead the American delegation at the forthcoming trade talks.",
+            ),
+            scored(
+                "b",
+                4,
+                "Trump announced that Treasury Secretary Scott Bessent, Commerce Secretary Howard Lutnick, and US Trade Representative Jamieson Greer would represent the US side.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    [item] = items
+    assert item.source_numbers == (1, 2)
+    assert item.text.startswith("He revealed")  # the more informative wording
+    assert [c.sentence_index for c in item.citations] == [1, 4]
+
+
+def test_shared_quotation_merges() -> None:
+    items = merge(
+        [
+            scored(
+                "a",
+                1,
+                "During the call, Trump and Xi agreed that “there should no longer be any questions respecting the complexity of rare earth products,” signaling mutual acknowledgment.",
+            ),
+            scored(
+                "b",
+                2,
+                "“There should no longer be any questions respecting the complexity of Rare Earth products,” Trump wrote Thursday, without providing additional clarity.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert len(items) == 1 and items[0].source_numbers == (1, 2)
+
+
+def test_a_different_number_is_a_different_fact() -> None:
+    items = merge(
+        [
+            scored("a", 1, "The United States cut tariffs on Chinese goods to 30 percent."),
+            scored("b", 2, "The United States cut tariffs on Chinese goods to 40 percent."),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert len(items) == 2
+
+
+def test_unrelated_sentences_stay_apart_and_weights_apply() -> None:
+    items = merge(
+        [
+            scored("a", 1, "Stocks rallied on the news of talks."),
+            scored("b", 2, "Rare earth exports remain restricted by Beijing."),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert len(items) == 2
+    assert sorted(i.score for i in items) == [5.0, 10.0]  # source b has weight 2
+
+
+def test_section_comes_from_the_best_scored_member() -> None:
+    items = merge(
+        [
+            scored(
+                "a",
+                1,
+                "Treasury Secretary Scott Bessent will lead the American delegation in Geneva.",
+                3.0,
+                "low",
+            ),
+            scored(
+                "b",
+                2,
+                "Treasury Secretary Scott Bessent will lead the delegation in Geneva talks.",
+                9.0,
+                "high",
+            ),
+        ],
+        (SourceInfo("a", 1, "A", "file", "a"), SourceInfo("b", 2, "B", "file", "b")),
+        Stemmer(),
+    )
+    [item] = items
+    assert item.section == "high" and item.score == 9.0
+
+
+def test_non_content_is_never_an_item() -> None:
+    heading = Sentence("a", "a.txt", Role.HEADING, "Tariffs and Trade", 0, 0)
+    assert merge([Scored(heading, "other", 0.0)], SOURCES, Stemmer()) == []
