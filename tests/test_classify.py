@@ -90,7 +90,7 @@ def test_min_score_sends_weak_sentences_to_other() -> None:
 
 
 def test_heading_and_context_tip_a_vague_sentence() -> None:
-    text = "Flooded Homes\n\nRoofs were torn off and homes flooded. Repairs will take weeks."
+    text = "Storm Update\n\nFlooded Homes\n\nRoofs were torn off and homes flooded. Repairs will take weeks."
     scored = [s for s in classify(text, description_weight=0) if s.sentence.role is Role.CONTENT]
     vague = scored[1]
     assert vague.sentence.text == "Repairs will take weeks."
