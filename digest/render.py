@@ -1,0 +1,464 @@
+"""Turn a Briefing into Markdown, HTML, PDF and JSON.
+
+Templates are Jinja files looked up by name, first in the user's template folder
+and then in the built-in one, so a user can replace one file (say ``briefing.css``)
+and keep the rest. Every template sees the same context:
+
+``briefing``
+    the :class:`~digest.models.Briefing` itself;
+``sections``
+    ``briefing.sections`` (``briefing.other`` is never shown as a section);
+``sources``
+    one :class:`SourceView` per source, by number, with its read status joined in;
+``failed``
+    the sources that could not be read (a reader must learn about them up front);
+``date_iso`` / ``date_human``
+    ``2026-11-21`` / ``Saturday, 21 November 2026``;
+``created``
+    midnight of the briefing day in its time zone, ISO 8601 (PDF creation date);
+``publishers``
+    sorted, distinct publishers (PDF author metadata).
+
+Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
+Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``).
+
+Source text is untrusted. HTML templates autoescape; Markdown templates must pass
+source text through ``md_escape``; the PDF renderer refuses to fetch any URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import traceback
+import warnings
+import xml.etree.ElementTree as etree
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+import markdown as markdown_lib
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+from .errors import RenderError
+from .models import Briefing, Item, SourceInfo, SourceStatus, Status
+
+SCHEMA_ID = "digest.briefing/1"
+FORMATS = ("md", "html", "pdf", "json")
+TEMPLATES = {"md": "briefing.md.j2", "html": "briefing.html.j2"}
+
+# Fixed English names: strftime("%A") follows the process locale, which would make
+# the same briefing render differently on different machines.
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_STATUS_LABELS = {
+    Status.OK: "ok",
+    Status.NOT_MODIFIED: "not modified",
+    Status.EMPTY: "empty",
+    Status.FAILED: "failed",
+}
+
+# Characters that mean something to Markdown anywhere on a line. "<" and ">" are
+# handled apart: Python-Markdown does not honour "\<", so raw HTML would survive it.
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]#|~])")
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MD_LINE_START = re.compile(r"^([-+=])")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")
+_MD_IMAGE = re.compile(r"!(?=\\\[)")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def builtin_templates() -> Path:
+    """Folder of the shipped templates: inside the wheel, or the repo's ``templates/``."""
+    packaged = resources.files("digest") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def environment(user_templates: Path | None) -> jinja2.Environment:
+    """A fresh Jinja environment; built per call so no state leaks between briefings."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_templates())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        # "briefing.html.j2" ends in .j2, so the inner extension must be listed too.
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"),
+            disabled_extensions=(),
+            default_for_string=False,
+            default=False,
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md_escape"] = md_escape
+    env.filters["markdown"] = markdown_to_html
+    env.filters["http_url"] = http_url
+    return env
+
+
+def render(
+    briefing: Briefing, formats: Sequence[str], user_templates: Path | None = None
+) -> dict[str, bytes]:
+    """Render the requested formats; the PDF is printed from the HTML, so it says the same."""
+    wanted = list(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        raise RenderError(
+            f"unknown output format(s): {', '.join(unknown)} (known: {', '.join(FORMATS)})"
+        )
+    env = environment(user_templates)
+    context = template_context(briefing)
+    texts: dict[str, str] = {}
+    for fmt in ("md", "html"):
+        if fmt in wanted or (fmt == "html" and "pdf" in wanted):
+            texts[fmt] = _render_template(env, TEMPLATES[fmt], context)
+    out: dict[str, bytes] = {}
+    for fmt in wanted:
+        if fmt in texts:
+            out[fmt] = texts[fmt].encode("utf-8")
+        elif fmt == "pdf":
+            out[fmt] = html_to_pdf(texts["html"], briefing_start(briefing))
+        elif fmt == "json":
+            out[fmt] = json_bytes(briefing)
+    return out
+
+
+def to_json(briefing: Briefing) -> dict[str, Any]:
+    """The JSON document described by ``digest/briefing.schema.json``."""
+    statuses = _statuses(briefing)
+    return {
+        "schema": SCHEMA_ID,
+        "title": briefing.title,
+        "subtitle": briefing.subtitle,
+        "date": briefing.date.isoformat(),
+        "timezone": briefing.timezone,
+        "note": briefing.note,
+        "sections": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "description": s.description,
+                "note": s.note,
+                "items": [_item_json(i) for i in s.items],
+            }
+            for s in briefing.sections
+        ],
+        "other": [_item_json(i) for i in briefing.other],
+        "sources": [_source_json(s, statuses.get(s.id)) for s in _by_number(briefing)],
+    }
+
+
+def json_bytes(briefing: Briefing) -> bytes:
+    """Serialized JSON with a fixed key order and a trailing newline, for byte-stable output."""
+    try:
+        text = json.dumps(to_json(briefing), ensure_ascii=False, indent=2, allow_nan=False)
+    except ValueError as exc:  # NaN or infinite score
+        raise RenderError(f"cannot write JSON: {exc}") from exc
+    return (text + "\n").encode("utf-8")
+
+
+def schema_path() -> Path:
+    """Where the shipped JSON Schema of :func:`to_json` lives."""
+    return Path(__file__).resolve().parent / "briefing.schema.json"
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A source as the source list shows it: its info joined with what happened reading it."""
+
+    number: int
+    id: str
+    name: str
+    kind: str
+    location: str
+    publisher: str | None
+    url: str | None
+    link: str | None  # the url, only when safe to link (http/https)
+    published: str | None  # ISO date
+    status: str | None  # Status value, None if the source was not reported on
+    status_label: str
+    documents: int
+    reason: str | None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == Status.FAILED.value
+
+
+def template_context(briefing: Briefing) -> dict[str, Any]:
+    """Everything a template may use; computed here so templates stay declarative."""
+    statuses = _statuses(briefing)
+    sources = [_source_view(s, statuses.get(s.id)) for s in _by_number(briefing)]
+    return {
+        "briefing": briefing,
+        "sections": briefing.sections,
+        "sources": sources,
+        "failed": [s for s in sources if s.failed],
+        "date_iso": briefing.date.isoformat(),
+        "date_human": human_date(briefing.date),
+        "created": briefing_start(briefing).isoformat(),
+        "publishers": sorted({s.publisher for s in briefing.sources if s.publisher}),
+    }
+
+
+def briefing_start(briefing: Briefing) -> datetime:
+    """Midnight of the briefing day in its time zone: the PDF's fixed creation date.
+
+    A fixed instant (never "now") keeps the PDF reproducible; WeasyPrint ignores a
+    W3C date with a time but no offset, hence an aware datetime.
+    """
+    try:
+        zone: ZoneInfo | None = ZoneInfo(briefing.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    return datetime.combine(briefing.date, time(0), zone or ZoneInfo("UTC"))
+
+
+def human_date(day: date) -> str:
+    """``Saturday, 21 November 2026``, independent of the process locale."""
+    return f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def md_escape(value: object) -> str:
+    """Make untrusted text inert in Markdown while keeping it readable.
+
+    Whitespace runs become one space, so the text cannot start a new block (a
+    heading, a list, a code block) on a line of its own. ``<`` and ``>`` become
+    entities because not every renderer honours ``\\<``; ``&`` only when it would
+    start an entity. ``-`` ``+`` ``=`` and ``1.`` only mean something at the start.
+    """
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = _MD_ENTITY.sub("&amp;", text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_IMAGE.sub(r"\\!", text)
+    text = _MD_LINE_START.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\\2", text)
+
+
+def markdown_to_html(value: str | None) -> Markup:
+    """Editor's Markdown (trusted config) as HTML; headings demoted below the section h2."""
+    if not value:
+        return Markup("")
+    converter = markdown_lib.Markdown(extensions=[_DemoteHeadings(), "sane_lists"])
+    return Markup(converter.convert(value))
+
+
+def http_url(value: str | None) -> str | None:
+    """The URL if it is http(s) with a host, else None: never link javascript:, data:, file:."""
+    if not value:
+        return None
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(c.isspace() or ord(c) < 32 or c in "<>\"'`" for c in url):
+        return None
+    return url
+
+
+class _DemoteHeadings(Extension):
+    """Keeps the page to one h1 and sections as the h2s, whatever the editor typed."""
+
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+        md.treeprocessors.register(_DemoteProcessor(md), "digest_demote_headings", 0)
+
+
+class _DemoteProcessor(Treeprocessor):
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if re.fullmatch(r"h[1-6]", element.tag):
+                element.tag = f"h{min(int(element.tag[1]) + 2, 6)}"
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def html_to_pdf(html: str, created: datetime | None = None) -> bytes:
+    """Print HTML to PDF without ever fetching a URL (defence in depth: text is escaped).
+
+    ``created`` pins the timestamps embedded fonts carry, so the same HTML gives the
+    same bytes (the document dates come from the HTML's dcterms meta tags).
+    """
+    with warnings.catch_warnings():
+        # WeasyPrint warns at import when the system lacks libharfbuzz-subset; it still
+        # works (subsetting falls back to fontTools), and the warning is not ours to fix.
+        warnings.filterwarnings(
+            "ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning
+        )
+        import weasyprint
+        from weasyprint.urls import URLFetcher
+
+    class RefuseAll(URLFetcher):
+        """WeasyPrint catches the error, logs it and renders without the resource."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"digest does not fetch resources for PDFs: {url}")
+
+    try:
+        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=RefuseAll())
+        with _source_date_epoch(created):
+            pdf = document.write_pdf()
+    except Exception as exc:
+        raise RenderError(f"cannot render PDF from {TEMPLATES['html']}: {exc}") from exc
+    if not isinstance(pdf, bytes):
+        raise RenderError("cannot render PDF: WeasyPrint returned no bytes")
+    return pdf
+
+
+@contextmanager
+def _source_date_epoch(created: datetime | None) -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH to the briefing date while the PDF is written.
+
+    Without libharfbuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps
+    each font with the current time unless SOURCE_DATE_EPOCH (the reproducible-builds
+    convention) is set. A value the user set wins; ours is removed afterwards.
+    """
+    if created is None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(created.timestamp()))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render one template, turning any failure into a RenderError that names the file."""
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise RenderError(
+            f"{where}, line {exc.lineno}: template syntax error: {exc.message}"
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template not found: {exc.name}") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{name}: {exc}") from exc
+    try:
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:  # in an included template
+        where = exc.filename or exc.name or name
+        raise RenderError(
+            f"{where}, line {exc.lineno}: template syntax error: {exc.message}"
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"{template.filename or name}: template not found: {exc.name}") from exc
+    except Exception as exc:
+        raise RenderError(f"{_where(exc, template.filename or name)}: {exc}") from exc
+
+
+def _where(exc: BaseException, fallback: str) -> str:
+    """The template file and line a runtime error happened at (Jinja rewrites tracebacks)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not frame.filename.endswith(".py") and frame.filename != "<template>":
+            return f"{frame.filename}, line {frame.lineno}"
+    return fallback
+
+
+def _statuses(briefing: Briefing) -> dict[str, SourceStatus]:
+    return {s.source_id: s for s in briefing.statuses}
+
+
+def _by_number(briefing: Briefing) -> list[SourceInfo]:
+    return sorted(briefing.sources, key=lambda s: (s.number, s.id))
+
+
+def _source_view(source: SourceInfo, status: SourceStatus | None) -> SourceView:
+    return SourceView(
+        number=source.number,
+        id=source.id,
+        name=source.name,
+        kind=source.kind,
+        location=source.location,
+        publisher=source.publisher,
+        url=source.url,
+        link=http_url(source.url),
+        published=source.published.date().isoformat() if source.published else None,
+        status=status.status.value if status else None,
+        status_label=_STATUS_LABELS[status.status] if status else "not reported",
+        documents=status.documents if status else 0,
+        reason=status.reason if status else None,
+    )
+
+
+def _item_json(item: Item) -> dict[str, Any]:
+    return {
+        "text": item.text,
+        "section": item.section,
+        "score": round(item.score, 4),
+        "sources": list(item.source_numbers),
+        "citations": [
+            {
+                "source_id": c.source_id,
+                "source": c.number,
+                "doc_id": c.doc_id,
+                "sentence_index": c.sentence_index,
+                "text": c.text,
+            }
+            for c in item.citations
+        ],
+    }
+
+
+def _source_json(source: SourceInfo, status: SourceStatus | None) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "number": source.number,
+        "name": source.name,
+        "kind": source.kind,
+        "location": source.location,
+        "publisher": source.publisher,
+        "url": source.url,
+        "published": source.published.isoformat() if source.published else None,
+        "status": status.status.value if status else None,
+        "documents": status.documents if status else 0,
+        "reason": status.reason if status else None,
+    }

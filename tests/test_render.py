@@ -1,0 +1,570 @@
+"""Rendering: every format says the same thing, deterministically, and stays inert.
+
+Source text is untrusted, so most tests here feed hostile text through each format
+and check it comes out as text, never as markup, links or fetches.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import jinja2
+import jsonschema
+import markdown
+import pypdf
+import pytest
+
+from digest.errors import RenderError
+from digest.models import Briefing, Citation, Item, Section, SourceInfo, SourceStatus, Status
+from digest.render import (
+    builtin_templates,
+    environment,
+    http_url,
+    md_escape,
+    render,
+    schema_path,
+    to_json,
+)
+
+HOSTILE = (
+    '<script>alert(1)</script> <img src="file:///etc/passwd"> [x](javascript:alert(1)) '
+    "![i](http://127.0.0.1:9/x.png) <javascript:alert(2)> `code` *b* _i_ | pipe"
+)
+
+
+def _cite(source_id: str, number: int, doc: str, index: int, text: str) -> Citation:
+    return Citation(source_id, number, doc, index, text)
+
+
+def make_briefing() -> Briefing:
+    """Two sections with items, one empty section, a failed source and non-ASCII text."""
+    call = "Trump and 习近平 spoke “for more than an hour” — both sides called it “candid”."
+    soy = "China will resume purchases of US soybeans, officials said."
+    taiwan = "Xi raised Taiwan, calling it “the most important issue” in relations."
+    return Briefing(
+        title="US–China: the call",
+        subtitle="What Trump and Xi said — and didn’t",
+        date=date(2026, 11, 21),
+        timezone="America/New_York",
+        note="Read **this** first.\n\n# An editor heading\n\n- one\n- two",
+        sections=(
+            Section(
+                id="call",
+                title="The call",
+                description="What was said",
+                items=(
+                    Item(
+                        call,
+                        "call",
+                        3.14159265,
+                        (
+                            _cite("cnbc", 1, "cnbc-1", 2, call),
+                            _cite("report", 2, "report-1", 0, call),
+                            _cite("cnbc", 1, "cnbc-1", 7, call),
+                        ),
+                    ),
+                    Item(soy, "call", 1.5, (_cite("cnbc", 1, "cnbc-1", 4, soy),)),
+                ),
+                note="Sources *disagree* on the length.",
+            ),
+            Section(
+                id="taiwan",
+                title="Taiwan “red line”",
+                description="",
+                items=(Item(taiwan, "taiwan", 2.0, (_cite("report", 2, "report-1", 3, taiwan),)),),
+            ),
+            Section(id="markets", title="Markets", description="Prices", items=()),
+        ),
+        sources=(
+            SourceInfo("report", 2, "Short report", "file", "samples/short.txt", None, None),
+            SourceInfo(
+                "cnbc",
+                1,
+                "CNBC article",
+                "file",
+                "samples/cnbc.txt",
+                "CNBC",
+                "https://www.cnbc.com/2026/11/20/trump-xi-call.html",
+                datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
+            ),
+            SourceInfo("wire", 3, "Wire feed", "file", "feeds/*.txt", "Reuters"),
+        ),
+        statuses=(
+            SourceStatus("cnbc", Status.OK, 1),
+            SourceStatus("report", Status.NOT_MODIFIED, 1),
+            SourceStatus("wire", Status.FAILED, 0, "connection refused by host"),
+        ),
+        other=(
+            Item("An unrelated sentence.", "other", 0.25, (_cite("cnbc", 1, "cnbc-1", 9, "x"),)),
+        ),
+    )
+
+
+def hostile_briefing() -> Briefing:
+    """Every source-derived string is an attack."""
+    base = make_briefing()
+    cite = _cite("evil", 1, "d", 0, HOSTILE)
+    return replace(
+        base,
+        title="<script>alert('t')</script>",
+        subtitle="# not a heading <img src=x onerror=alert(1)>",
+        note=None,  # the editor's note is trusted Markdown, not source text
+        sections=(
+            Section(
+                "evil",
+                "<img src=x onerror=alert(1)>",
+                "",
+                (
+                    Item(HOSTILE, "evil", 1.0, (cite,)),
+                    Item(
+                        "1. not a list\n# nor a heading\n\n<script>x</script>", "evil", 1.0, (cite,)
+                    ),
+                ),
+            ),
+        ),
+        sources=(
+            SourceInfo(
+                "evil",
+                1,
+                "<script>alert('name')</script>",
+                "file",
+                "x",
+                "[p](javascript:x)",
+                "javascript:alert(1)",
+            ),
+            SourceInfo("dead", 2, "Dead", "file", "y", None, "data:text/html,<script>x</script>"),
+        ),
+        statuses=(
+            SourceStatus("evil", Status.OK, 1),
+            SourceStatus("dead", Status.FAILED, 0, '<img src="file:///etc/passwd"> failed'),
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def briefing() -> Briefing:
+    return make_briefing()
+
+
+@pytest.fixture(scope="module")
+def outputs(briefing: Briefing) -> dict[str, bytes]:
+    """All formats rendered once; PDF rendering is the slow part."""
+    return render(briefing, ["md", "html", "pdf", "json"])
+
+
+class _Elements(HTMLParser):
+    """Collects start tags so tests check elements, not substrings."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> _Elements:
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def assert_inert(html: str) -> None:
+    """No active element and no link or resource outside http(s) and in-page anchors."""
+    doc = parse(html)
+    names = {tag for tag, _ in doc.tags}
+    assert not names & {"script", "img", "iframe", "object", "embed", "link", "base", "form"}
+    for _tag, attrs in doc.tags:
+        assert not any(name.startswith("on") for name in attrs)
+        for name in ("href", "src"):
+            value = (attrs.get(name) or "").strip().lower()
+            assert not value or value.startswith(("#", "http://", "https://")), value
+
+
+# --------------------------------------------------------------------------- all formats
+
+
+def test_every_requested_format_and_only_those(
+    outputs: dict[str, bytes], briefing: Briefing
+) -> None:
+    assert list(outputs) == ["md", "html", "pdf", "json"]
+    assert all(outputs.values())
+    assert list(render(briefing, ["json", "md"])) == ["json", "md"]
+
+
+def test_pdf_alone_still_renders_from_html(briefing: Briefing, outputs: dict[str, bytes]) -> None:
+    only = render(briefing, ["pdf"])
+    assert list(only) == ["pdf"]
+    assert only["pdf"] == outputs["pdf"]  # also: PDF bytes are reproducible
+
+
+def test_unknown_format_is_a_render_error(briefing: Briefing) -> None:
+    with pytest.raises(RenderError, match="docx"):
+        render(briefing, ["md", "docx"])
+
+
+def test_text_formats_are_byte_identical_across_renders(
+    briefing: Briefing, outputs: dict[str, bytes]
+) -> None:
+    again = render(make_briefing(), ["md", "html", "json"])
+    for fmt in ("md", "html", "json"):
+        assert again[fmt] == outputs[fmt], fmt
+    assert outputs["json"].endswith(b"}\n")
+    assert outputs["md"].endswith(b"\n") and not outputs["md"].endswith(b"\n\n")
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_document_shape(outputs: dict[str, bytes]) -> None:
+    html = outputs["html"].decode("utf-8")
+    assert html.startswith('<!doctype html>\n<html lang="en">')
+    doc = parse(html)
+    tags = [tag for tag, _ in doc.tags]
+    assert tags.count("h1") == 1
+    metas = [attrs for tag, attrs in doc.tags if tag == "meta"]
+    assert {"charset": "utf-8"} in metas
+    assert any(m.get("name") == "viewport" for m in metas)
+    assert {"name": "author", "content": "CNBC, Reuters"} in metas
+    assert {"name": "dcterms.created", "content": "2026-11-21T00:00:00-05:00"} in metas
+    assert "<style>" in html and "@page" in html and "counter(pages)" in html
+    assert_inert(html)  # no scripts, no external assets
+
+
+def test_html_content(outputs: dict[str, bytes]) -> None:
+    html = outputs["html"].decode("utf-8")
+    text = " ".join("".join(parse(html).text).split())
+    assert "US–China: the call" in text and "What Trump and Xi said — and didn’t" in text
+    assert "Saturday, 21 November 2026" in text and 'datetime="2026-11-21"' in html
+    assert "习近平 spoke “for more than an hour”" in text
+    for title in ("The call", "Taiwan “red line”", "Markets"):
+        assert f"<h2>{title}</h2>" in html
+    assert html.index("The call") < html.index("Taiwan") < html.index("Markets")
+    assert "Nothing in today's sources." in text
+    assert "An unrelated sentence" not in html  # briefing.other is JSON-only
+    # editor's notes are Markdown, with headings kept below the one h1
+    assert "<strong>this</strong>" in html and "<em>disagree</em>" in html
+    assert "<h3>An editor heading</h3>" in html
+    # citations: each distinct source once, and a quiet count for 2+
+    assert (
+        '<a href="#source-1">1</a></sup><sup class="cite"><a href="#source-2">2</a></sup>' in html
+    )
+    assert html.count('<span class="count">2 sources</span>') == 1
+
+
+def test_html_sources_with_status(outputs: dict[str, bytes]) -> None:
+    html = outputs["html"].decode("utf-8")
+    doc = parse(html)
+    ids = [attrs["id"] for tag, attrs in doc.tags if tag == "li" and "id" in attrs]
+    assert ids == ["source-1", "source-2", "source-3"]  # by number, not by input order
+    links = [attrs["href"] for tag, attrs in doc.tags if tag == "a"]
+    assert "https://www.cnbc.com/2026/11/20/trump-xi-call.html" in links
+    failed = html[html.index('id="source-3"') :]
+    failed = failed[: failed.index("</li>")]
+    assert "source-failed" in failed and ">failed<" in failed
+    assert "connection refused by host" in failed
+    assert "not modified" in html
+    # the failure is announced before the content, not only in the list at the end
+    assert html.index("could not be read") < html.index("<main>")
+
+
+def test_html_escapes_hostile_source_text() -> None:
+    html = render(hostile_briefing(), ["html"])["html"].decode("utf-8")
+    assert_inert(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:alert(1)" in html  # shown as text, never as a link
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def test_markdown_content(outputs: dict[str, bytes]) -> None:
+    md = outputs["md"].decode("utf-8")
+    assert md.startswith("# US–China: the call\n")
+    assert "*What Trump and Xi said — and didn’t*" in md
+    assert "Saturday, 21 November 2026 (2026-11-21)" in md
+    assert "Read **this** first.\n\n# An editor heading" in md  # editor's note as written
+    assert "\n## The call\n\nSources *disagree* on the length.\n\n- Trump" in md
+    assert "“candid”. [1] [2] *(2 sources)*\n" in md
+    assert "officials said. [1]\n" in md
+    assert "## Markets\n\n*Nothing in today's sources.*\n" in md
+    assert "An unrelated sentence" not in md
+    sources = md[md.index("## Sources") :]
+    assert sources.index("[1] **CNBC article**") < sources.index("[2] **Short report**")
+    assert "<https://www.cnbc.com/2026/11/20/trump-xi-call.html>" in sources
+    assert "[3] **Wire feed**, Reuters — **failed**: connection refused by host" in sources
+    assert "— not modified" in sources
+
+
+def test_markdown_hostile_text_stays_text_when_rendered() -> None:
+    md = render(hostile_briefing(), ["md"])["md"].decode("utf-8")
+    html = markdown.markdown(md)
+    for bad in ("<script", "<img", 'href="javascript', "href='javascript"):
+        assert bad not in html, bad
+    assert_inert(html)
+    # one h1 (the title) and one h2 per section plus Sources: nothing smuggled in
+    tags = [tag for tag, _ in parse(html).tags]
+    assert tags.count("h1") == 1 and tags.count("h2") == 2
+    assert tags.count("ol") == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        (
+            "Xi said: “It’s fine”, and—well, 3.5% more.",
+            "Xi said: “It’s fine”, and—well, 3.5% more.",
+        ),
+        ("U.S.-China talks (again)!", "U.S.-China talks (again)!"),
+        ("- not a list", "\\- not a list"),
+        ("+ not a list", "\\+ not a list"),
+        ("1. not a list", "1\\. not a list"),
+        ("2026) not a list", "2026\\) not a list"),
+        ("# not a heading", "\\# not a heading"),
+        ("a *b* _c_ `d` | e ~f~", "a \\*b\\* \\_c\\_ \\`d\\` \\| e \\~f\\~"),
+        ("[x](javascript:y)", "\\[x\\](javascript:y)"),
+        ("![x](y)", "\\!\\[x\\](y)"),
+        ("<b>&amp;</b> AT&T", "&lt;b&gt;&amp;amp;&lt;/b&gt; AT&T"),
+        ("back\\slash {x}", "back\\\\slash \\{x\\}"),
+        ("two\n\nparagraphs\n    code", "two paragraphs code"),
+        (None, ""),
+    ],
+)
+def test_md_escape(raw: str | None, escaped: str) -> None:
+    assert md_escape(raw) == escaped
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def test_builtin_templates_and_autoescape_per_format() -> None:
+    folder = builtin_templates()
+    for name in ("briefing.md.j2", "briefing.html.j2", "briefing.css"):
+        assert (folder / name).is_file()
+    env = environment(None)
+    assert isinstance(env.undefined, type) and issubclass(env.undefined, jinja2.StrictUndefined)
+    assert callable(env.autoescape)
+    assert env.autoescape("briefing.html.j2") and env.autoescape("x.html")
+    assert not env.autoescape("briefing.md.j2") and not env.autoescape("briefing.css")
+
+
+def test_user_template_overrides_by_name(tmp_path: Path, briefing: Briefing) -> None:
+    (tmp_path / "briefing.md.j2").write_text(
+        "Custom {{ briefing.title|md_escape }} {{ date_iso }}\n", encoding="utf-8"
+    )
+    out = render(briefing, ["md", "html"], user_templates=tmp_path)
+    assert out["md"] == "Custom US–China: the call 2026-11-21\n".encode()
+    assert out["html"].startswith(b"<!doctype html>")  # the built-in one
+
+
+def test_user_css_overrides_the_inlined_style(tmp_path: Path, briefing: Briefing) -> None:
+    (tmp_path / "briefing.css").write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
+    html = render(briefing, ["html"], user_templates=tmp_path)["html"].decode("utf-8")
+    assert "<style>\nbody { color: rebeccapurple; }\n</style>" in html
+
+
+def test_template_syntax_error_names_the_file_and_line(tmp_path: Path, briefing: Briefing) -> None:
+    (tmp_path / "briefing.html.j2").write_text(
+        "<!doctype html>\n<p>ok</p>\n{% if %}\n", encoding="utf-8"
+    )
+    with pytest.raises(RenderError) as caught:
+        render(briefing, ["html"], user_templates=tmp_path)
+    message = str(caught.value)
+    assert str(tmp_path / "briefing.html.j2") in message and "line 3" in message
+
+
+def test_template_runtime_error_names_the_file(tmp_path: Path, briefing: Briefing) -> None:
+    (tmp_path / "briefing.md.j2").write_text(
+        "# {{ briefing.title }}\n{{ nope }}\n", encoding="utf-8"
+    )
+    with pytest.raises(RenderError, match=r"briefing\.md\.j2, line 2: 'nope' is undefined"):
+        render(briefing, ["md"], user_templates=tmp_path)
+
+
+def test_only_http_urls_are_linkable() -> None:
+    assert http_url("https://example.com/a?b=c") == "https://example.com/a?b=c"
+    assert http_url(" HTTP://example.com ") == "HTTP://example.com"
+    for bad in (
+        None,
+        "",
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,x",
+        "file:///etc/passwd",
+        "//example.com",
+        "https://",
+        'https://x.com/"><script>',
+    ):
+        assert http_url(bad) is None, bad
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_json_validates_against_the_shipped_schema(outputs: dict[str, bytes]) -> None:
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = json.loads(outputs["json"])
+    jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+    status_enum = schema["$defs"]["source"]["properties"]["status"]["enum"]
+    assert set(status_enum) == {s.value for s in Status} | {None}
+
+
+def test_json_content_and_round_trip(outputs: dict[str, bytes], briefing: Briefing) -> None:
+    document = json.loads(outputs["json"])
+    assert document == to_json(briefing)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    assert text.encode("utf-8") == outputs["json"]
+    assert "习近平" in outputs["json"].decode("utf-8")  # not \u-escaped
+    assert list(document) == [
+        "schema",
+        "title",
+        "subtitle",
+        "date",
+        "timezone",
+        "note",
+        "sections",
+        "other",
+        "sources",
+    ]
+    assert document["schema"] == "digest.briefing/1" and document["date"] == "2026-11-21"
+    first = document["sections"][0]["items"][0]
+    assert first["score"] == 3.1416 and first["sources"] == [1, 2]
+    assert [c["source"] for c in first["citations"]] == [1, 2, 1]
+    assert document["sections"][2]["items"] == []
+    assert [i["text"] for i in document["other"]] == ["An unrelated sentence."]
+    sources = document["sources"]
+    assert [s["number"] for s in sources] == [1, 2, 3]
+    assert sources[0]["published"] == "2026-11-20T14:30:00+00:00"
+    assert sources[2] | {} == {
+        "id": "wire",
+        "number": 3,
+        "name": "Wire feed",
+        "kind": "file",
+        "location": "feeds/*.txt",
+        "publisher": "Reuters",
+        "url": None,
+        "published": None,
+        "status": "failed",
+        "documents": 0,
+        "reason": "connection refused by host",
+    }
+
+
+def test_json_of_a_source_without_status(briefing: Briefing) -> None:
+    document = to_json(replace(briefing, statuses=()))
+    assert {s["status"] for s in document["sources"]} == {None}
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def test_pdf_text_metadata_and_no_warnings(
+    briefing: Briefing, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    pdf = render(briefing, ["pdf"])["pdf"]
+    assert pdf.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    for title in ("US–China: the call", "The call", "Taiwan “red line”", "Markets", "Sources"):
+        assert title in text, title
+    assert "connection refused by host" in text
+    meta = reader.metadata
+    assert meta is not None and meta.title == "US–China: the call — 2026-11-21"
+    assert meta.creation_date is not None and meta.creation_date.isoformat().startswith(
+        "2026-11-21T00:00:00"
+    )
+    # Our HTML and CSS draw no complaints; missing system fonts are the host's business.
+    host = ("HarfBuzz-Subset", ".notdef glyph")
+    complaints = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("weasyprint") and not any(h in r.getMessage() for h in host)
+    ]
+    assert complaints == []
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[tuple[int, list[str]]]:
+    """A real HTTP server on 127.0.0.1 that records every request it gets."""
+    seen: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_pdf_fetches_nothing(
+    tmp_path: Path,
+    briefing: Briefing,
+    loopback_server: tuple[int, list[str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port, requests = loopback_server
+    base = f"http://127.0.0.1:{port}"
+    (tmp_path / "briefing.html.j2").write_text(
+        f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{{{ briefing.title }}}}</title>
+<link rel=stylesheet href="file:///etc/passwd">
+<link rel="stylesheet" href="{base}/linked.css">
+<style>
+@import url("{base}/imported.css");
+@font-face {{ font-family: Remote; src: url("{base}/font.woff"); }}
+body {{ font-family: Remote, serif; background: url("{base}/background.png"); }}
+</style></head>
+<body><h1>{{{{ briefing.title }}}}</h1>
+<img src="{base}/x.png"><img src="file:///etc/passwd">
+<object data="{base}/object.svg"></object><embed src="{base}/embed.svg">
+<svg width="10" height="10"><image href="{base}/svg.png" width="10" height="10"/></svg>
+</body></html>
+""",
+        encoding="utf-8",
+    )
+    caplog.set_level(logging.DEBUG, logger="weasyprint")
+    pdf = render(briefing, ["pdf"], user_templates=tmp_path)["pdf"]
+    assert pdf.startswith(b"%PDF-")
+    assert requests == []
+    refusals = [r.getMessage() for r in caplog.records if "does not fetch" in r.getMessage()]
+    assert refusals  # the fetcher was asked, and said no
+    assert any("/etc/passwd" in message for message in refusals)
+    # the server was listening all along, so "no requests" means none were made
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/probe")
+        connection.getresponse().read()
+    finally:
+        connection.close()
+    assert requests == ["/probe"]
