@@ -218,3 +218,18 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
         "defaults: unknown key 'defaults' (known keys: "
         "boilerplate, briefing, classify, output, sections, sources)"
     ]
+
+
+def test_readme_documents_every_config_key(project_root: Path) -> None:
+    readme = (project_root / "README.md").read_text(encoding="utf-8")
+    reference = readme.split("## Config reference", 1)[1]
+    for model in (
+        config.BriefingConfig,
+        config.FileSource,
+        config.SectionConfig,
+        config.ClassifyConfig,
+        config.BoilerplateConfig,
+        config.OutputConfig,
+    ):
+        for name in model.model_fields:
+            assert f"| `{name}` |" in reference, f"README lacks {model.__name__}.{name}"
