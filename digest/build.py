@@ -46,7 +46,8 @@ def analyze(loaded: LoadedConfig, *, on: Date | None = None) -> Analysis:
     stemmer = Stemmer()
     scored = Classifier(config.sections, config.classify, stemmer).classify(sentences)
     items = dedupe.merge(scored, collected.sources, stemmer)
-    sections, other = select.select(items, config.sections)
+    notes = {s.id: loaded.note(s) for s in config.sections}
+    sections, other = select.select(items, config.sections, notes)
     briefing = Briefing(
         title=config.briefing.title,
         subtitle=config.briefing.subtitle,
@@ -55,7 +56,7 @@ def analyze(loaded: LoadedConfig, *, on: Date | None = None) -> Analysis:
         sections=sections,
         sources=collected.sources,
         statuses=statuses,
-        note=_note(loaded),
+        note=loaded.note(config.briefing),
         other=other,
     )
     return Analysis(collected.sources, statuses, tuple(scored), briefing)
@@ -102,10 +103,3 @@ def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[Source
             )
         statuses.append(status)
     return documents, tuple(statuses)
-
-
-def _note(loaded: LoadedConfig) -> str | None:
-    briefing = loaded.config.briefing
-    if briefing.note_file:
-        return loaded.resolve(briefing.note_file).read_text(encoding="utf-8")
-    return briefing.note

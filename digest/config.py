@@ -52,7 +52,29 @@ def _base_dir(info: ValidationInfo) -> Path:
     return Path(ctx.get("base_dir", "."))
 
 
-class BriefingConfig(_Model):
+class _Noted(_Model):
+    """Something an editor can annotate, inline or from a file."""
+
+    note: str | None = None
+    """Editor's note in Markdown, shown in every format (HTML/PDF render the Markdown)."""
+    note_file: str | None = None
+    """A Markdown file holding the editor's note instead (relative to the config file)."""
+
+    @field_validator("note_file")
+    @classmethod
+    def _note_file_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not (_base_dir(info) / value).is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_note(self) -> _Noted:
+        if self.note and self.note_file:
+            raise ValueError("give either note or note_file, not both")
+        return self
+
+
+class BriefingConfig(_Noted):
     """What the briefing is called and which day it covers."""
 
     title: str = Field(min_length=1)
@@ -63,10 +85,6 @@ class BriefingConfig(_Model):
     """IANA time zone (e.g. ``America/New_York``) that decides what "today" means."""
     date: Date | None = None
     """The briefing date; defaults to today in ``timezone`` (``digest build --date`` overrides)."""
-    note: str | None = None
-    """Editor's note in Markdown, shown at the head of the briefing."""
-    note_file: str | None = None
-    """A Markdown file holding the editor's note (relative to the config file)."""
 
     @field_validator("timezone")
     @classmethod
@@ -76,19 +94,6 @@ class BriefingConfig(_Model):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
-
-    @field_validator("note_file")
-    @classmethod
-    def _note_file_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not (_base_dir(info) / value).is_file():
-            raise ValueError(f"file not found: {value}")
-        return value
-
-    @model_validator(mode="after")
-    def _one_note(self) -> BriefingConfig:
-        if self.note and self.note_file:
-            raise ValueError("give either note or note_file, not both")
-        return self
 
     def today(self) -> Date:
         return datetime.now(ZoneInfo(self.timezone)).date()
@@ -137,7 +142,7 @@ class FileSource(_SourceBase):
 Source = Annotated[Union[FileSource], Field(discriminator="kind")]  # noqa: UP007
 
 
-class SectionConfig(_Model):
+class SectionConfig(_Noted):
     """One section of the briefing and what identifies the sentences that belong in it."""
 
     id: str
@@ -152,8 +157,6 @@ class SectionConfig(_Model):
     so ``tariff`` also matches ``tariffs``."""
     max_items: int = Field(default=5, ge=1, le=100)
     """At most this many items are shown in the section."""
-    note: str | None = None
-    """Editor's note in Markdown, shown under the section title."""
 
     @field_validator("id")
     @classmethod
@@ -295,6 +298,12 @@ class LoadedConfig:
 
     def resolve(self, relative: str) -> Path:
         return (self.base_dir / relative).resolve()
+
+    def note(self, owner: _Noted) -> str | None:
+        """An editor's note, inline or from the file the config names."""
+        if owner.note_file:
+            return self.resolve(owner.note_file).read_text(encoding="utf-8")
+        return owner.note
 
 
 def load(path: str | Path) -> LoadedConfig:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .classify import OTHER
 from .config import SectionConfig
@@ -10,7 +10,9 @@ from .models import Item, Section
 
 
 def select(
-    items: Sequence[Item], sections: Sequence[SectionConfig]
+    items: Sequence[Item],
+    sections: Sequence[SectionConfig],
+    notes: Mapping[str, str | None] | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Item, ...]]:
     """Return the shown sections and the ``other`` items (kept for JSON and explain)."""
     chosen = []
@@ -25,7 +27,7 @@ def select(
                 title=config.title,
                 description=config.description,
                 items=tuple(ranked[: config.max_items]),
-                note=config.note,
+                note=(notes or {}).get(config.id, config.note),
             )
         )
     other = tuple(sorted((i for i in items if i.section == OTHER), key=_first))

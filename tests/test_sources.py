@@ -1,0 +1,104 @@
+"""The file source: one file, a folder, a glob; failures recorded per source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digest import config, sources
+from digest.build import analyze
+from digest.models import Status
+
+
+def load(tmp_path: Path, sources_yaml: str, extra: str = "") -> config.LoadedConfig:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "briefing:\n  title: T\nsources:\n"
+        + sources_yaml
+        + "sections:\n  - id: s\n    title: S\n    keywords: [storm]\n"
+        + extra,
+        encoding="utf-8",
+    )
+    return config.load(path)
+
+
+def test_folder_and_glob_read_known_types_in_sorted_order(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    (news / "deep").mkdir(parents=True)
+    (news / "b.txt").write_text("The storm hit.", encoding="utf-8")
+    (news / "a.md").write_text("# A\n\nThe storm grew.", encoding="utf-8")
+    (news / "deep" / "c.html").write_text("<p>The storm left.</p>", encoding="utf-8")
+    (news / "notes.pdf").write_bytes(b"%PDF-1.4")
+    loaded = load(
+        tmp_path,
+        "  - kind: file\n    path: news\n  - kind: file\n    name: Just text\n    path: 'news/*.txt'\n",
+    )
+    collected = sources.collect(loaded)
+    assert [d.doc_id for d in collected.documents] == [
+        "news/a.md",
+        "news/b.txt",
+        "news/deep/c.html",
+        "b.txt",
+    ]
+    assert [s.id for s in collected.sources] == ["news", "just_text"]
+    assert [s.status for s in collected.statuses] == [Status.OK, Status.OK]
+    assert [s.documents for s in collected.statuses] == [3, 1]
+
+
+def test_glob_matching_nothing_is_empty_not_an_error(tmp_path: Path) -> None:
+    collected = sources.collect(load(tmp_path, "  - kind: file\n    path: 'later/*.txt'\n"))
+    [status] = collected.statuses
+    assert status.status is Status.EMPTY and status.reason == "no readable documents"
+
+
+def test_file_removed_after_validation_fails_only_its_source(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("The storm hit the coast.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("The storm moved on.", encoding="utf-8")
+    loaded = load(tmp_path, "  - kind: file\n    path: a.txt\n  - kind: file\n    path: b.txt\n")
+    (tmp_path / "b.txt").unlink()
+    analysis = analyze(loaded)
+    assert [(s.source_id, s.status) for s in analysis.statuses] == [
+        ("a_txt", Status.OK),
+        ("b_txt", Status.FAILED),
+    ]
+    assert "file not found" in (analysis.statuses[1].reason or "")
+    [section] = analysis.briefing.sections
+    assert section.items[0].text == "The storm hit the coast."
+
+
+def test_unsupported_single_file_fails_with_reason(tmp_path: Path) -> None:
+    (tmp_path / "report.docx").write_bytes(b"PK\x03\x04")
+    [status] = sources.collect(load(tmp_path, "  - kind: file\n    path: report.docx\n")).statuses
+    assert status.status is Status.FAILED
+    assert "report.docx: unsupported file type" in (status.reason or "")
+
+
+def test_metadata_and_ids(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    loaded = load(
+        tmp_path,
+        "  - kind: file\n    path: a.txt\n    name: Wire Service\n    publisher: Wire\n"
+        "    url: https://example.com/a\n    published: 2025-06-05\n    weight: 2\n"
+        "  - kind: file\n    path: a.txt\n    name: Wire Service\n",
+    )
+    first, second = sources.describe(loaded)
+    assert (first.id, first.number, first.publisher, first.weight) == (
+        "wire_service",
+        1,
+        "Wire",
+        2.0,
+    )
+    assert (
+        first.published is not None and first.published.isoformat() == "2025-06-05T00:00:00+00:00"
+    )
+    assert (second.id, second.number) == ("wire_service_2", 2)
+
+
+def test_section_note_from_a_file_reaches_the_briefing(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("The storm hit.", encoding="utf-8")
+    (tmp_path / "note.md").write_text("Watch the *coast*.", encoding="utf-8")
+    load(tmp_path, "  - kind: file\n    path: a.txt\n")  # writes the base config
+    text = (tmp_path / "config.yaml").read_text(encoding="utf-8") + "    note_file: note.md\n"
+    (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+    loaded = config.load(tmp_path / "config.yaml")
+    [section] = analyze(loaded).briefing.sections
+    assert section.note == "Watch the *coast*."
