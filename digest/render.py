@@ -371,28 +371,21 @@ def _source_date_epoch(created: datetime | None) -> Iterator[None]:
 
 def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render one template, turning any failure into a RenderError that names the file."""
+    template: jinja2.Template | None = None
     try:
         template = env.get_template(name)
-    except jinja2.TemplateSyntaxError as exc:
-        where = exc.filename or exc.name or name
-        raise RenderError(
-            f"{where}, line {exc.lineno}: template syntax error: {exc.message}"
-        ) from exc
-    except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template not found: {exc.name}") from exc
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"{name}: {exc}") from exc
-    try:
         return template.render(context)
-    except jinja2.TemplateSyntaxError as exc:  # in an included template
+    except jinja2.TemplateSyntaxError as exc:  # in this template or one it includes
         where = exc.filename or exc.name or name
         raise RenderError(
             f"{where}, line {exc.lineno}: template syntax error: {exc.message}"
         ) from exc
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"{template.filename or name}: template not found: {exc.name}") from exc
+        owner = f"{template.filename or name}: " if template else ""
+        raise RenderError(f"{owner}template not found: {exc.name}") from exc
     except Exception as exc:
-        raise RenderError(f"{_where(exc, template.filename or name)}: {exc}") from exc
+        owner = template.filename if template and template.filename else name
+        raise RenderError(f"{_where(exc, owner)}: {exc}") from exc
 
 
 def _where(exc: BaseException, fallback: str) -> str:

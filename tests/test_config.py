@@ -9,6 +9,16 @@ import pytest
 from digest import config
 from digest.errors import ConfigError
 
+# The models behind each table of the README's config reference.
+REFERENCE_MODELS = (
+    config.BriefingConfig,
+    config.FileSource,
+    config.SectionConfig,
+    config.ClassifyConfig,
+    config.BoilerplateConfig,
+    config.OutputConfig,
+)
+
 GOOD = """\
 briefing:
   title: Test briefing
@@ -193,16 +203,7 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
 
 def test_every_field_has_a_docstring() -> None:
     """The README's config reference is built from these; none may be missing."""
-    models = [
-        config.Config,
-        config.BriefingConfig,
-        config.FileSource,
-        config.SectionConfig,
-        config.ClassifyConfig,
-        config.BoilerplateConfig,
-        config.OutputConfig,
-    ]
-    for model in models:
+    for model in (config.Config, *REFERENCE_MODELS):
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name} has no docstring"
 
@@ -223,13 +224,6 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
 def test_readme_documents_every_config_key(project_root: Path) -> None:
     readme = (project_root / "README.md").read_text(encoding="utf-8")
     reference = readme.split("## Config reference", 1)[1]
-    for model in (
-        config.BriefingConfig,
-        config.FileSource,
-        config.SectionConfig,
-        config.ClassifyConfig,
-        config.BoilerplateConfig,
-        config.OutputConfig,
-    ):
+    for model in REFERENCE_MODELS:
         for name in model.model_fields:
             assert f"| `{name}` |" in reference, f"README lacks {model.__name__}.{name}"
