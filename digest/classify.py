@@ -92,41 +92,41 @@ class Classifier:
         for i, sentence in enumerate(sentences):
             if sentence.role in (Role.CONTENT, Role.HEADING):
                 own[i] = self.match(sentence.text)
-        heading_scores: dict[tuple[str, str], dict[str, float]] = {}
+        heading_scores: dict[tuple[str, str, str], dict[str, float]] = {}
         for i, sentence in enumerate(sentences):
             if sentence.role is Role.HEADING:
-                heading_scores[(sentence.doc_id, sentence.text)] = own[i].scores
+                heading_scores[(sentence.source_id, sentence.doc_id, sentence.text)] = own[i].scores
+
+        paragraphs: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+        for i, sentence in enumerate(sentences):
+            if sentence.role is Role.CONTENT:
+                key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
+                paragraphs[key].append(i)
 
         out: list[Scored] = []
         for i, sentence in enumerate(sentences):
             if sentence.role is not Role.CONTENT:
                 out.append(Scored(sentence, OTHER, 0.0))
                 continue
-            out.append(self._score(i, sentence, sentences, own, heading_scores))
+            key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
+            out.append(self._score(i, sentence, paragraphs[key], own, heading_scores))
         return out
 
     def _score(
         self,
         i: int,
         sentence: Sentence,
-        sentences: Sequence[Sentence],
+        paragraph: Sequence[int],
         own: dict[int, _Match],
-        heading_scores: dict[tuple[str, str], dict[str, float]],
+        heading_scores: dict[tuple[str, str, str], dict[str, float]],
     ) -> Scored:
         settings = self.settings
         match = own[i]
         total = dict(match.scores)
         reasons: list[str] = []
-        heading = _vote(heading_scores.get((sentence.doc_id, sentence.heading or ""), {}))
-        neighbours = [
-            _vote(own[j].scores)
-            for j, other in enumerate(sentences)
-            if j != i
-            and j in own
-            and other.role is Role.CONTENT
-            and other.doc_id == sentence.doc_id
-            and other.paragraph == sentence.paragraph
-        ]
+        key = (sentence.source_id, sentence.doc_id, sentence.heading or "")
+        heading = _vote(heading_scores.get(key, {}))
+        neighbours = [_vote(own[j].scores) for j in paragraph if j != i]
         for section in self.section_ids:
             from_heading = settings.heading_weight * heading.get(section, 0.0)
             from_context = settings.context_weight * (
