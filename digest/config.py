@@ -35,7 +35,7 @@ from pydantic import (
 from .errors import ConfigError, ConfigProblem
 
 Format = Literal["md", "html", "pdf", "json"]
-FORMATS: tuple[Format, ...] = ("md", "html", "pdf", "json")
+FORMATS: tuple[Format, ...] = typing.get_args(Format)
 MAX_YAML_NODES = 100_000  # guards against alias bombs ("billion laughs")
 _ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -324,7 +324,6 @@ def load(path: str | Path) -> LoadedConfig:
 
 def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:
     """Validate config text; ``name`` is what error messages call the file."""
-    problems: list[ConfigProblem] = []
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -335,13 +334,14 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
     if root is None:
         raise ConfigError([ConfigProblem(name, None, "", "the file is empty")])
 
-    lines: dict[tuple[str | int, ...], int] = {}
+    walker = _Walker(name)
     try:
-        data = _to_python(root, (), lines, problems, name, [0])
+        data = walker.walk(root)
     except _TooLarge:
         raise ConfigError(
             [ConfigProblem(name, None, "", f"more than {MAX_YAML_NODES} YAML nodes (alias bomb?)")]
         ) from None
+    problems = walker.problems
     if not isinstance(data, dict):
         problems.append(ConfigProblem(name, root.start_mark.line + 1, "", "must be a mapping"))
         raise ConfigError(problems)
@@ -350,7 +350,7 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
     try:
         config = Config.model_validate(data, context=context)
     except ValidationError as exc:
-        problems.extend(_explain(exc, data, lines, name))
+        problems.extend(_explain(exc, data, walker.lines, name))
         config = None
     if problems or config is None:
         raise ConfigError(_sorted(problems))
@@ -361,100 +361,87 @@ class _TooLarge(Exception):
     pass
 
 
-def _to_python(
-    node: yaml.Node,
-    path: tuple[str | int, ...],
-    lines: dict[tuple[str | int, ...], int],
-    problems: list[ConfigProblem],
-    name: str,
-    count: list[int],
-) -> Any:
-    """Build plain data from a YAML node tree, recording each path's line.
+class _Walker:
+    """Builds plain data from a YAML node tree, recording each path's line.
 
     Doing this ourselves (rather than ``safe_load``) gives line numbers, catches
     duplicate keys that YAML would silently resolve to the last one, bounds alias
     expansion, and substitutes ``${ENV}`` where the line is still known.
     """
-    count[0] += 1
-    if count[0] > MAX_YAML_NODES:
-        raise _TooLarge
-    lines.setdefault(path, node.start_mark.line + 1)
-    if not node.tag.startswith("tag:yaml.org,2002:") or "python" in node.tag:
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.append(
-            ConfigProblem(
-                name, node.start_mark.line + 1, _fmt(path), f"YAML tag {tag} is not allowed"
-            )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        self.problems: list[ConfigProblem] = []
+        self.nodes = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def problem(self, node: yaml.Node, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(
+            ConfigProblem(self.name, node.start_mark.line + 1, _fmt(path), message)
         )
-        return None
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        merged: dict[Any, Any] = {}
+
+    def walk(self, node: yaml.Node, path: tuple[str | int, ...] = ()) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise _TooLarge
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if not node.tag.startswith("tag:yaml.org,2002:") or "python" in node.tag:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problem(node, path, f"YAML tag {tag} is not allowed")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        value = self.scalar(node)
+        if isinstance(value, str):
+            value = self._substitute(value, node, path)
+        return value
+
+    def scalar(self, node: yaml.Node) -> Any:
+        return self.constructor.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple[str | int, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults"
-                sources = (
+                bases = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
-                for source in sources:
-                    base = _to_python(source, path, lines, problems, name, count)
+                for base_node in bases:
+                    base = self.walk(base_node, path)
                     if isinstance(base, dict):
-                        merged = {**base, **merged}
+                        merged = {**base, **merged}  # earlier mappings win, as YAML says
                     else:
-                        line = key_node.start_mark.line + 1
-                        problems.append(ConfigProblem(name, line, _fmt(path), "<< needs a mapping"))
+                        self.problem(key_node, path, "<< needs a mapping")
                 continue
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or not isinstance(key, str | int | float | bool):
-                line = key_node.start_mark.line + 1
-                problems.append(ConfigProblem(name, line, _fmt(path), "keys must be plain names"))
+                self.problem(key_node, path, "keys must be plain names")
                 continue
             key = str(key)
             if key in out:
-                problems.append(
-                    ConfigProblem(
-                        name, key_node.start_mark.line + 1, _fmt((*path, key)), "duplicate key"
-                    )
-                )
+                self.problem(key_node, (*path, key), "duplicate key")
                 continue
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _to_python(value_node, (*path, key), lines, problems, name, count)
+            self.lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = self.walk(value_node, (*path, key))
         return {**merged, **out}
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_python(child, (*path, i), lines, problems, name, count)
-            for i, child in enumerate(node.value)
-        ]
-    value = _scalar(node)
-    if isinstance(value, str):
-        value = _substitute(value, path, node.start_mark.line + 1, problems, name)
-    return value
 
+    def _substitute(self, value: str, node: yaml.Node, path: tuple[str | int, ...]) -> str:
+        def repl(match: re.Match[str]) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            var, default = match.group(1), match.group(2)
+            if var in os.environ:
+                return os.environ[var]
+            if default is not None:
+                return default
+            self.problem(node, path, f"environment variable {var} is not set")
+            return match.group(0)  # left as written, so no second, confusing error follows
 
-def _scalar(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-
-
-def _substitute(
-    value: str, path: tuple[str | int, ...], line: int, problems: list[ConfigProblem], name: str
-) -> str:
-    def repl(match: re.Match[str]) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        var, default = match.group(1), match.group(2)
-        if var in os.environ:
-            return os.environ[var]
-        if default is not None:
-            return default
-        problems.append(
-            ConfigProblem(name, line, _fmt(path), f"environment variable {var} is not set")
-        )
-        return match.group(0)  # left as written, so no second, confusing error follows
-
-    return _ENV.sub(repl, value) if "$" in value else value
+        return _ENV.sub(repl, value) if "$" in value else value
 
 
 def _fmt(loc: tuple[str | int, ...]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import ftfy
 
-from .models import Block, Document, Role, Sentence
+from .models import Document, Role, Sentence
 
 # Lines that are never content: credits, calls to action, sharing widgets.
 BUILTIN_BOILERPLATE = (
@@ -297,13 +297,3 @@ def normalize_all(documents: Iterable[Document], rules: Rules) -> list[Sentence]
     for document in documents:
         out.extend(normalize(document, rules))
     return out
-
-
-def text_blocks(text: str) -> tuple[Block, ...]:
-    """Blank-line separated paragraphs of plain text, for tests and quick use."""
-    blocks = []
-    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = tuple(line.strip() for line in chunk.split("\n") if line.strip())
-        if lines:
-            blocks.append(Block("paragraph", lines))
-    return tuple(blocks)

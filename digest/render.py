@@ -50,11 +50,11 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from .config import FORMATS
 from .errors import RenderError
 from .models import Briefing, Item, SourceInfo, SourceStatus, Status
 
 SCHEMA_ID = "digest.briefing/1"
-FORMATS = ("md", "html", "pdf", "json")
 TEMPLATES = {"md": "briefing.md.j2", "html": "briefing.html.j2"}
 
 # Fixed English names: strftime("%A") follows the process locale, which would make

@@ -42,7 +42,7 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
     infos: list[SourceInfo] = []
     taken = {s.id for s in loaded.config.sources if s.id}
     for number, source in enumerate(loaded.config.sources, start=1):
-        location = _location(source)
+        location = source.path
         name = source.name or Path(location).name or location
         source_id = source.id or _unique(_slug(name), taken)
         taken.add(source_id)
@@ -137,10 +137,6 @@ def _relative(path: Path, base: Path) -> str:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return path.name
-
-
-def _location(source: Source) -> str:
-    return source.path
 
 
 def _slug(text: str) -> str:

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from digest.extract import extract
+from digest.models import Document, RawDocument
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
@@ -16,6 +19,12 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present (../shared is only beside a developer's or CI's checkout)")
     return path
+
+
+def plain_document(text: str, doc_id: str = "d.txt", source_id: str = "s") -> Document:
+    """A plain-text document as the extract stage makes it from a file's bytes."""
+    raw = RawDocument(source_id, doc_id, doc_id, "text/plain", text.encode("utf-8"))
+    return extract(raw)
 
 
 @pytest.fixture

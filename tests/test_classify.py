@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from digest.classify import OTHER, Classifier
 from digest.config import ClassifyConfig, SectionConfig
-from digest.models import Document, Role
-from digest.normalize import Rules, normalize, text_blocks
+from digest.models import Role
+from digest.normalize import Rules, normalize
 from digest.text import Stemmer
+
+from .conftest import plain_document
 
 STORM = """\
 Hurricane Mara Makes Landfall Near Port Lavaca
@@ -40,7 +42,7 @@ SECTIONS = [
 
 
 def classify(text: str, sections: list[SectionConfig] = SECTIONS, **settings: float):
-    doc = Document("s", "storm.txt", "storm.txt", text_blocks(text))
+    doc = plain_document(text, "storm.txt")
     sentences = normalize(doc, Rules.make())
     return Classifier(sections, ClassifyConfig(**settings), Stemmer()).classify(sentences)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from digest.models import Block, Document, Role
-from digest.normalize import Rules, normalize, repair, split_sentences, text_blocks
+from digest.normalize import Rules, normalize, repair, split_sentences
+
+from .conftest import plain_document
 
 
 def roles(text: str, *patterns: str) -> list[tuple[str, str]]:
-    doc = Document("s", "d.txt", "d.txt", text_blocks(text))
+    doc = plain_document(text)
     return [(s.role.value, s.text) for s in normalize(doc, Rules.make(patterns))]
 
 
