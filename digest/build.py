@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from . import dedupe, deliver, extract, normalize, render, select, sources
+from . import dedupe, deliver, extract, normalize, render, screen, select, sources
 from .classify import Classifier
-from .config import LoadedConfig
-from .errors import SourceError
+from .config import BriefingConfig, LoadedConfig
+from .errors import NoSourcesError, SourceError
 from .models import Briefing, Document, Scored, SourceInfo, SourceStatus, Status
 from .text import Stemmer
 
@@ -36,28 +38,38 @@ class BuildResult:
         return tuple(s for s in self.briefing.statuses if s.status is Status.FAILED)
 
 
-def analyze(loaded: LoadedConfig, *, on: Date | None = None) -> Analysis:
+
+def analyze(
+    loaded: LoadedConfig, *, on: Date | None = None, now: datetime | None = None
+) -> Analysis:
     config = loaded.config
+    day = on or config.briefing.date or config.briefing.today()
+    zone = ZoneInfo(config.briefing.timezone)
+    window = _window(config.briefing, day, now or datetime.now(zone))
     collected = sources.collect(loaded)
     documents, statuses = _extract(collected)
+    documents, statuses = screen.screen(documents, statuses, window, zone)
     sentences = normalize.normalize_all(
         documents, normalize.Rules.make(config.boilerplate.patterns)
     )
     stemmer = Stemmer()
-    scored = Classifier(config.sections, config.classify, stemmer).classify(sentences)
+    hints = {s.id: s.sections for s in collected.sources}
+    scored = Classifier(config.sections, config.classify, stemmer, hints).classify(sentences)
     items = dedupe.merge(scored, collected.sources, stemmer)
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other = select.select(items, config.sections, notes)
     briefing = Briefing(
         title=config.briefing.title,
         subtitle=config.briefing.subtitle,
-        date=on or config.briefing.date or config.briefing.today(),
+        date=day,
         timezone=config.briefing.timezone,
         sections=sections,
         sources=collected.sources,
         statuses=statuses,
         note=loaded.note(config.briefing),
         other=other,
+        window_start=window.start,
+        window_end=window.end if window.start else None,
     )
     return Analysis(collected.sources, statuses, tuple(scored), briefing)
 
@@ -72,12 +84,21 @@ def build(
     """Build the briefing and write it; every format is rendered before anything is written."""
     config = loaded.config
     briefing = analyze(loaded, on=on).briefing
+    if all(s.status is Status.FAILED for s in briefing.statuses):
+        raise NoSourcesError([(s.source_id, s.reason or "failed") for s in briefing.statuses])
     templates = loaded.resolve(config.output.templates) if config.output.templates else None
     outputs = render.render(briefing, formats or config.output.formats, templates)
     directory = out_dir or loaded.resolve(config.output.directory)
     stem = config.output.file_name.format(date=briefing.date.isoformat())
     written = deliver.write_outputs(outputs, directory, stem)
     return BuildResult(briefing, tuple(written))
+
+
+def _window(settings: BriefingConfig, day: Date, now: datetime) -> screen.Window:
+    """Today's briefing covers up to now; a past day's, up to that day's midnight."""
+    zone = ZoneInfo(settings.timezone)
+    end = min(now.astimezone(zone), datetime.combine(day + timedelta(days=1), time(), zone))
+    return screen.Window.ending(end, settings.window_span, settings.undated)
 
 
 def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[SourceStatus, ...]]:

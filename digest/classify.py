@@ -9,7 +9,7 @@ in ``digest explain`` and tunes the config; nothing here knows any story.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import ClassifyConfig, SectionConfig
@@ -37,10 +37,15 @@ class Classifier:
     """Scores text against the configured sections; built once per run."""
 
     def __init__(
-        self, sections: Sequence[SectionConfig], settings: ClassifyConfig, stemmer: Stemmer
+        self,
+        sections: Sequence[SectionConfig],
+        settings: ClassifyConfig,
+        stemmer: Stemmer,
+        hints: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.section_ids = [s.id for s in sections]
         self.settings = settings
+        self.hints = {k: tuple(v) for k, v in (hints or {}).items() if v}
         self.stemmer = stemmer
         self._index: dict[str, list[_Term]] = defaultdict(list)
         for section in sections:
@@ -135,6 +140,11 @@ class Classifier:
                 else 0.0
             )
             total[section] += from_heading + from_context
+        hinted = self.hints.get(sentence.source_id, ())
+        if not (settings.hint_weight and any(v > 0 for v in total.values())):
+            hinted = ()
+        for section in hinted:  # on topic somewhere: lean towards the source's own sections
+                total[section] += settings.hint_weight
 
         best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
         score = total[best]
@@ -144,7 +154,10 @@ class Classifier:
         h = round(settings.heading_weight * heading.get(best, 0.0), 4)
         if h:
             reasons.append(f"heading +{h:.2f}")
-        c = score - match.scores[best] - h
+        hint = settings.hint_weight if best in hinted else 0.0
+        if hint:
+            reasons.append(f"source hint +{hint:.2f}")
+        c = score - match.scores[best] - h - hint
         if c > 1e-9:
             reasons.append(f"context +{c:.2f}")
         if section == OTHER:

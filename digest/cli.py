@@ -1,12 +1,15 @@
 """Command line: the only place that turns errors into messages and exit codes.
 
-Exit codes: 0 built, 1 any other failure, 2 bad config or usage.
+Exit codes: 0 built; 1 any other failure; 2 bad config or usage; 3 every source
+failed (nothing written); 4 ``--strict`` and at least one source failed (the
+briefing was still written).
 Heavy modules are imported inside the commands so ``digest --help`` stays instant.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_NO_SOURCES = 3
+EXIT_STRICT = 4
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,8 +45,11 @@ def _config_option(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="digest", prog_name="digest")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also log progress (fetches, retries).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no warnings.")
+def main(verbose: bool, quiet: bool) -> None:
     """Turn a day's news on a story into a briefing: Markdown, HTML, PDF and JSON."""
+    _logging(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
 @main.command()
@@ -65,7 +73,14 @@ def main() -> None:
     metavar="YYYY-MM-DD",
     help="Build the briefing for this date (default: briefing.date, else today).",
 )
-def build(config_path: Path, out_dir: Path | None, formats: str | None, on: str | None) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Exit {EXIT_STRICT} if any source failed (the briefing is still written).",
+)
+def build(
+    config_path: Path, out_dir: Path | None, formats: str | None, on: str | None, strict: bool
+) -> None:
     """Build the briefing and write it in every requested format."""
     wanted = _formats(formats)
     day = _date(on)
@@ -74,10 +89,19 @@ def build(config_path: Path, out_dir: Path | None, formats: str | None, on: str 
 
         loaded = _load(config_path)
         result = run(loaded, out_dir=out_dir, formats=wanted, on=day)
-        for status in result.failed_sources:
-            click.echo(f"warning: source {status.source_id} failed: {status.reason}", err=True)
+        sources = {s.id: s for s in result.briefing.sources}
+        log = logging.getLogger("digest")
+        for status in result.briefing.statuses:
+            where = sources[status.source_id].location
+            if status.status.value in ("failed", "empty"):
+                word = "failed" if status.status.value == "failed" else "is empty"
+                log.warning("source %s (%s) %s: %s", status.source_id, where, word, status.reason)
+            elif status.reason:
+                log.info("source %s (%s): %s", status.source_id, where, status.reason)
         for path in result.written:
             click.echo(str(path))
+        if strict and result.failed_sources:
+            sys.exit(EXIT_STRICT)
 
 
 @main.command()
@@ -169,9 +193,34 @@ def _date(value: str | None) -> Date | None:
         ) from None
 
 
+def _logging(level: int) -> None:
+    """Plain ``warning: …`` lines on stderr, the way cron mails and people read them."""
+    logger = logging.getLogger("digest")
+    logger.setLevel(level)
+    for handler in list(logger.handlers):
+        if getattr(handler, "digest_cli", False):
+            logger.removeHandler(handler)
+    handler = _ClickHandler()
+    handler.digest_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(levelname_lower)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+class _ClickHandler(logging.Handler):
+    """Writes through click, so CliRunner captures it like any other stderr output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.levelname_lower = record.levelname.lower()
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # pragma: no cover - a broken stderr must not stop the briefing
+            self.handleError(record)
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
-    from .errors import ConfigError, DigestError
+    from .errors import ConfigError, DigestError, NoSourcesError
 
     try:
         yield
@@ -179,6 +228,9 @@ def _errors() -> Iterator[None]:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
+    except NoSourcesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_NO_SOURCES)
     except DigestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILURE)

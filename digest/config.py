@@ -16,9 +16,11 @@ import types
 import typing
 from collections.abc import Iterator
 from datetime import date as Date
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -85,6 +87,23 @@ class BriefingConfig(_Noted):
     """IANA time zone (e.g. ``America/New_York``) that decides what "today" means."""
     date: Date | None = None
     """The briefing date; defaults to today in ``timezone`` (``digest build --date`` overrides)."""
+    window: str | None = None
+    """Keep only documents published in this span before the briefing (``36h``, ``2d``,
+    ``90m``, ``1w``): up to now for today's briefing, up to the end of the day for a past date."""
+    undated: Literal["keep", "drop"] = "keep"
+    """What the window does with a document that states no date: ``keep`` it (the source
+    status says how many were kept undated) or ``drop`` it."""
+
+    @field_validator("window")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @property
+    def window_span(self) -> timedelta | None:
+        return parse_duration(self.window) if self.window else None
 
     @field_validator("timezone")
     @classmethod
@@ -127,11 +146,14 @@ class FileSource(_SourceBase):
     kind: Literal["file"]
     """Source kind."""
     path: str = Field(min_length=1)
-    """A file, a directory (every .txt/.md/.html in it) or a glob, relative to the config file."""
+    """A file, a directory (every .txt/.md/.html in it) or a glob, relative to the config
+    file; a ``file://`` URL also works."""
 
     @field_validator("path")
     @classmethod
     def _path_exists(cls, value: str, info: ValidationInfo) -> str:
+        if value.startswith("file:"):
+            value = file_url_path(value)
         if glob.has_magic(value):
             return value  # a glob may match nothing today; the source then reports "empty"
         if not (_base_dir(info) / value).exists():
@@ -139,7 +161,102 @@ class FileSource(_SourceBase):
         return value
 
 
-Source = Annotated[Union[FileSource], Field(discriminator="kind")]  # noqa: UP007
+class _WebSource(_SourceBase):
+    """A source read over HTTP (or from a ``file://`` URL)."""
+
+    timeout: float | None = Field(default=None, gt=0)
+    """Read timeout in seconds for this source, instead of ``fetch.timeout``."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra HTTP request headers (e.g. ``Authorization: Bearer ${FEED_TOKEN}``)."""
+    sections: list[str] = Field(default_factory=list)
+    """Section hints: ids of sections this source is mostly about; its sentences that match
+    any section get ``classify.hint_weight`` extra points towards these."""
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, header in value.items():
+            if not _TOKEN.match(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+            if "\r" in header or "\n" in header:
+                raise ValueError(f"header {name!r} must be one line")
+        return value
+
+
+class FeedSource(_WebSource):
+    """An RSS 0.9x/1.0/2.0, Atom or JSON Feed; each entry becomes a document."""
+
+    kind: Literal["feed"]
+    """Source kind."""
+    url: str | None = None
+    """The feed's address: ``http(s)://`` or ``file://``."""
+    path: str | None = None
+    """A feed in a local file instead of ``url`` (relative to the config file)."""
+    link: str | None = None
+    """Where readers can find the site the feed belongs to; linked from the source list."""
+    full_text: bool = False
+    """Fetch the linked page of each entry that carries only a teaser (under
+    ``fetch.teaser_words`` words) and use the article extracted from it."""
+    max_entries: int = Field(default=200, ge=1, le=100_000)
+    """Read at most this many entries (the newest first, as feeds list them)."""
+
+    @field_validator("url")
+    @classmethod
+    def _url_shape(cls, value: str | None) -> str | None:
+        return _check_url(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_location(self) -> FeedSource:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("give either url or path")
+        return self
+
+
+class PageSource(_WebSource):
+    """One web page; its main text and metadata are extracted, its menus and footers dropped."""
+
+    kind: Literal["page"]
+    """Source kind."""
+    url: str
+    """The page's address: ``http(s)://`` or ``file://``."""
+
+    @field_validator("url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        return _check_url(value)
+
+
+Source = Annotated[Union[FileSource, FeedSource, PageSource], Field(discriminator="kind")]  # noqa: UP007
+WebSource = FeedSource | PageSource
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str) -> timedelta:
+    """``36h`` → 36 hours; minutes, hours, days and weeks, as operators write them."""
+    match = _DURATION.match(value)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{value!r} is not a duration such as 90m, 36h, 2d or 1w")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def file_url_path(url: str) -> str:
+    """The local path of a ``file://`` URL."""
+    parsed = urlsplit(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        raise ValueError(f"{url!r} is not a local file:// URL")
+    return url2pathname(parsed.path)
+
+
+def _check_url(value: str) -> str:
+    parsed = urlsplit(value)
+    if parsed.scheme in ("http", "https") and parsed.hostname:
+        return value
+    if parsed.scheme == "file":
+        file_url_path(value)
+        return value
+    raise ValueError(f"{value!r} is not an http(s):// or file:// URL")
 
 
 class SectionConfig(_Noted):
@@ -195,6 +312,8 @@ class ClassifyConfig(_Model):
     average vote: each votes 1 for its best section, less for the others)."""
     description_weight: float = Field(default=0.3, ge=0)
     """Weight of each word of a section's description found in a sentence."""
+    hint_weight: float = Field(default=1.0, ge=0)
+    """Points a source's section hints (``sources[].sections``) add to those sections."""
 
 
 class BoilerplateConfig(_Model):
@@ -212,6 +331,37 @@ class BoilerplateConfig(_Model):
             except re.error as exc:
                 raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
         return value
+
+
+class FetchConfig(_Model):
+    """How sources on the web are fetched: politely, in parallel, and never for ever."""
+
+    cache_dir: str = ".digest-cache"
+    """Folder (relative to the config file) keeping each URL's validators and last body,
+    so an unchanged feed or page is not downloaded again (HTTP 304)."""
+    timeout: float = Field(default=20.0, gt=0)
+    """Seconds to wait for the server between bytes of a response."""
+    connect_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for a connection."""
+    deadline: float = Field(default=60.0, gt=0)
+    """Seconds one attempt at a URL may take in all, however slowly the bytes trickle in."""
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    """A response body (after gzip/deflate decoding) larger than this fails its source."""
+    max_redirects: int = Field(default=5, ge=0, le=30)
+    """Redirects followed before giving up (a redirect loop fails its source)."""
+    retries: int = Field(default=2, ge=0, le=10)
+    """Further attempts after a timeout, a connection error, HTTP 429 or a 5xx."""
+    backoff: float = Field(default=1.0, ge=0)
+    """Seconds before the first retry; doubled for each further one (``Retry-After`` is
+    honoured up to 8 times this)."""
+    concurrency: int = Field(default=8, ge=1, le=64)
+    """Requests in flight at once, across all sources."""
+    per_host: int = Field(default=2, ge=1, le=16)
+    """Requests in flight at once to any one host."""
+    user_agent: str = "digest/{version} (news briefing builder)"
+    """The ``User-Agent`` header; ``{version}`` is digest's version."""
+    teaser_words: int = Field(default=150, ge=0)
+    """A feed entry with fewer words is a teaser; ``full_text`` sources fetch its page."""
 
 
 class OutputConfig(_Model):
@@ -258,6 +408,8 @@ class Config(_Model):
     """Tuning for sorting sentences into sections."""
     boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
     """Extra boilerplate patterns."""
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    """Timeouts, limits, retries and the HTTP cache for feeds and pages."""
     output: OutputConfig = Field(default_factory=OutputConfig)
     """Output folder, formats and templates."""
 
@@ -268,6 +420,13 @@ class Config(_Model):
             if section.id in seen:
                 raise _AtPath(("sections", i, "id"), f"duplicate section id {section.id!r}")
             seen.add(section.id)
+        sections = {s.id for s in self.sections}
+        for i, source in enumerate(self.sources):
+            for j, hint in enumerate(getattr(source, "sections", ())):
+                if hint not in sections:
+                    close = difflib.get_close_matches(hint, sections, n=1)
+                    better = f"; did you mean {close[0]!r}?" if close else ""
+                    raise _AtPath(("sources", i, "sections", j), f"no section {hint!r}{better}")
         seen = set()
         for i, source in enumerate(self.sources):
             if source.id is not None:
@@ -510,7 +669,7 @@ def _message(error: Any, loc: tuple[str | int, ...], data: Any) -> str:
         tags = error.get("ctx", {}).get("expected_tags", "")
         return f"unknown source kind {error.get('input', {}).get('kind')!r}; expected one of {tags}"
     if kind == "union_tag_not_found":
-        return "'kind' is missing (e.g. kind: file)"
+        return "'kind' is missing (e.g. kind: feed)"
     message: str = error["msg"]
     return message.removeprefix("Value error, ")
 

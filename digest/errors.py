@@ -40,6 +40,16 @@ class SourceError(DigestError):
     """A source could not be read. Caught per source so one failure never stops a briefing."""
 
 
+class NoSourcesError(SourceError):
+    """Every source failed: there is nothing to brief on, so nothing is written and the
+    last good briefing stays in place."""
+
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        self.failures = list(failures)
+        lines = "".join(f"\n  {source}: {reason}" for source, reason in self.failures)
+        super().__init__(f"every source failed; nothing written:{lines}")
+
+
 class RenderError(DigestError):
     """A template or output format could not be rendered."""
 

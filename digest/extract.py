@@ -181,7 +181,10 @@ def extract(raw: RawDocument) -> Document:
         raw.body, is_html=media_type in _HTML_TYPES, declared=charset.group(1) if charset else None
     )
     _check_text(text)
-    blocks, meta = parser(text)
+    if parser is _html and "digest=fragment" in params:
+        blocks, meta = _with_title(_fragment(text), raw.title), _Meta()
+    else:
+        blocks, meta = parser(text)
     title = next((" ".join(b.lines) for b in blocks if b.kind == TITLE), None)
     return Document(
         source_id=raw.source_id,
@@ -634,6 +637,17 @@ def _html(text: str) -> tuple[list[Block], _Meta]:
     if not any(b.kind == TITLE for b in blocks):
         blocks = _with_title(blocks, meta.title or _html_title(tree))
     return blocks, meta
+
+
+def _fragment(text: str) -> list[Block]:
+    """A feed entry's HTML is the article itself: walk it whole, trafilatura would
+    judge a short entry "not main text" and drop it."""
+    tree = _parse_html(text)
+    if tree is None:
+        return []
+    body = tree.find(".//body")
+    blocks = _tree_blocks(body if body is not None else tree, _HTML_SCHEME)
+    return [replace(b, kind=HEADING) if b.kind == TITLE else b for b in blocks]
 
 
 def _one_title(blocks: list[Block]) -> list[Block]:

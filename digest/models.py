@@ -43,6 +43,7 @@ class SourceInfo:
     url: str | None = None
     published: datetime | None = None
     weight: float = 1.0
+    sections: tuple[str, ...] = ()  # section hints from the config
 
 
 @dataclass(frozen=True)
@@ -169,3 +170,5 @@ class Briefing:
     statuses: tuple[SourceStatus, ...]
     note: str | None = None  # Markdown, written by the editor
     other: tuple[Item, ...] = ()  # kept for JSON and explain, not shown as a section
+    window_start: datetime | None = None  # the coverage window, when the config sets one
+    window_end: datetime | None = None

@@ -16,6 +16,8 @@ and keep the rest. Every template sees the same context:
     ``2026-11-21`` / ``Saturday, 21 November 2026``;
 ``created``
     midnight of the briefing day in its time zone, ISO 8601 (PDF creation date);
+``coverage``
+    the time window, as readers see it (``20 Nov 18:30 – 21 Nov 2026 06:30 EST``), or None;
 ``publishers``
     sorted, distinct publishers (PDF author metadata).
 
@@ -163,6 +165,11 @@ def to_json(briefing: Briefing) -> dict[str, Any]:
         "subtitle": briefing.subtitle,
         "date": briefing.date.isoformat(),
         "timezone": briefing.timezone,
+        "window": (
+            {"start": briefing.window_start.isoformat(), "end": briefing.window_end.isoformat()}
+            if briefing.window_start and briefing.window_end
+            else None
+        ),
         "note": briefing.note,
         "sections": [
             {
@@ -231,6 +238,7 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "date_iso": briefing.date.isoformat(),
         "date_human": human_date(briefing.date),
         "created": briefing_start(briefing).isoformat(),
+        "coverage": coverage(briefing),
         "publishers": sorted({s.publisher for s in briefing.sources if s.publisher}),
     }
 
@@ -246,6 +254,24 @@ def briefing_start(briefing: Briefing) -> datetime:
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
     return datetime.combine(briefing.date, time(0), zone or ZoneInfo("UTC"))
+
+
+def coverage(briefing: Briefing) -> str | None:
+    """The window a briefing covers, in its own time zone: ``20 Nov 18:30 – 21 Nov 2026 06:30 EST``."""
+    start, end = briefing.window_start, briefing.window_end
+    if start is None or end is None:
+        return None
+    try:
+        zone: ZoneInfo = ZoneInfo(briefing.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    start, end = start.astimezone(zone), end.astimezone(zone)
+
+    def when(moment: datetime, year: bool) -> str:
+        day = f"{moment.day} {_MONTHS[moment.month - 1][:3]}" + (f" {moment.year}" if year else "")
+        return f"{day} {moment:%H:%M}"
+
+    return f"{when(start, start.year != end.year)} – {when(end, True)} {end.tzname()}"
 
 
 def human_date(day: date) -> str:

@@ -2,20 +2,29 @@
 
 A source that fails is recorded with its reason and the others go on: a briefing
 built from four of five sources, saying which one failed, beats no briefing.
+Feeds and pages are fetched concurrently (bounded overall and per host); files
+are read directly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import glob
+import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from .config import FileSource, LoadedConfig, Source
+from .config import FeedSource, FileSource, LoadedConfig, PageSource, Source
 from .errors import SourceError
+from .fetch import Cache, Counters, Fetched, Fetcher, Policy, client
 from .models import RawDocument, SourceInfo, SourceStatus, Status
+
+log = logging.getLogger(__name__)
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -26,6 +35,9 @@ MEDIA_TYPES = {
     ".htm": "text/html",
 }
 MAX_FILE_BYTES = 50 * 1024 * 1024
+FRAGMENT = "text/html; digest=fragment"  # feed entry HTML: already the article, no page chrome
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/markdown"})
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class Collected:
     sources: tuple[SourceInfo, ...]
     documents: tuple[RawDocument, ...]
     statuses: tuple[SourceStatus, ...]
+    fetched: Counters = field(default_factory=Counters, compare=False)
 
 
 def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
@@ -42,8 +55,8 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
     infos: list[SourceInfo] = []
     taken = {s.id for s in loaded.config.sources if s.id}
     for number, source in enumerate(loaded.config.sources, start=1):
-        location = source.path
-        name = source.name or Path(location).name or location
+        location, link = _location(source)
+        name = source.name or _default_name(location)
         source_id = source.id or _unique(_slug(name), taken)
         taken.add(source_id)
         infos.append(
@@ -54,35 +67,283 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
                 kind=source.kind,
                 location=location,
                 publisher=source.publisher,
-                url=source.url,
+                url=link,
                 published=_as_datetime(source.published),
                 weight=source.weight,
+                sections=tuple(getattr(source, "sections", ())),
             )
         )
     return tuple(infos)
 
 
 def collect(loaded: LoadedConfig) -> Collected:
+    """Read every source; never raises for a source's sake."""
+    return asyncio.run(_collect(loaded))
+
+
+async def _collect(loaded: LoadedConfig) -> Collected:
     infos = describe(loaded)
-    documents: list[RawDocument] = []
-    statuses: list[SourceStatus] = []
-    for info, source in zip(infos, loaded.config.sources, strict=True):
+    config = loaded.config
+    policy = Policy.from_config(config.fetch, _version())
+    cache = Cache(loaded.resolve(config.fetch.cache_dir))
+    async with client(policy) as http:
+        fetcher = Fetcher(http, policy, cache)
+        reader = _Reader(loaded, fetcher)
+        results = await asyncio.gather(
+            *(reader.read(info, source) for info, source in zip(infos, config.sources, strict=True))
+        )
+    documents = tuple(doc for docs, _ in results for doc in docs)
+    statuses = tuple(status for _, status in results)
+    return Collected(infos, documents, statuses, fetcher.counters)
+
+
+class _Reader:
+    """Reads one source of any kind into documents and a status."""
+
+    def __init__(self, loaded: LoadedConfig, fetcher: Fetcher) -> None:
+        self.loaded = loaded
+        self.fetcher = fetcher
+        self.teaser_words = loaded.config.fetch.teaser_words
+
+    async def read(
+        self, info: SourceInfo, source: Source
+    ) -> tuple[list[RawDocument], SourceStatus]:
+        notes: list[str] = []
         try:
-            found = list(_read(info, source, loaded))
+            if isinstance(source, FileSource):
+                found = await asyncio.to_thread(_read_files, info, source, self.loaded)
+                status = Status.OK
+            elif isinstance(source, FeedSource):
+                found, status = await self._feed(info, source, notes)
+            elif isinstance(source, PageSource):
+                found, status = await self._page(info, source)
+            else:  # pragma: no cover - the config schema admits no other kind
+                raise SourceError(f"unsupported source kind {source.kind!r}")
         except SourceError as exc:
-            statuses.append(SourceStatus(info.id, Status.FAILED, reason=str(exc)))
+            log.info("source %s (%s) failed: %s", info.id, info.location, exc)
+            return [], SourceStatus(info.id, Status.FAILED, reason=str(exc))
+        if not found and status is Status.OK:
+            notes.insert(0, "no readable documents")
+            status = Status.EMPTY
+        reason = "; ".join(notes) or None
+        return found, SourceStatus(info.id, status, documents=len(found), reason=reason)
+
+    # ----------------------------------------------------------------- pages
+
+    async def _page(
+        self, info: SourceInfo, source: PageSource
+    ) -> tuple[list[RawDocument], Status]:
+        fetched = await self.fetcher.get(source.url, headers=source.headers, timeout=source.timeout)
+        media_type = _page_type(fetched)
+        document = RawDocument(
+            source_id=info.id,
+            doc_id=_doc_name(fetched.final_url),
+            location=fetched.final_url,
+            media_type=media_type,
+            body=fetched.body,
+            url=fetched.final_url if fetched.final_url.startswith("http") else info.url,
+            published=info.published,
+        )
+        return [document], Status.NOT_MODIFIED if fetched.not_modified else Status.OK
+
+    # ----------------------------------------------------------------- feeds
+
+    async def _feed(
+        self, info: SourceInfo, source: FeedSource, notes: list[str]
+    ) -> tuple[list[RawDocument], Status]:
+        if source.url is not None:
+            url = source.url
+        else:
+            url = self.loaded.resolve(source.path or "").as_uri()
+        fetched = await self.fetcher.get(url, headers=source.headers, timeout=source.timeout)
+        entries = await asyncio.to_thread(parse_feed, fetched, info, notes)
+        if len(entries) > source.max_entries:
+            notes.append(f"{len(entries) - source.max_entries} entries over max_entries skipped")
+            entries = entries[: source.max_entries]
+        if source.full_text:
+            entries = await self._full_text(entries, source, notes)
+        return entries, Status.NOT_MODIFIED if fetched.not_modified else Status.OK
+
+    async def _full_text(
+        self, entries: list[RawDocument], source: FeedSource, notes: list[str]
+    ) -> list[RawDocument]:
+        """Swap each teaser for the article on its page; keep the teaser if the page fails."""
+
+        async def upgrade(entry: RawDocument) -> RawDocument:
+            if not entry.url or _words(entry.body) >= self.teaser_words:
+                return entry
+            try:
+                page = await self.fetcher.get(
+                    entry.url, headers=source.headers, timeout=source.timeout
+                )
+                media_type = _page_type(page)
+            except SourceError as exc:
+                failures.append(f"{entry.url}: {exc}")
+                return entry
+            return RawDocument(
+                source_id=entry.source_id,
+                doc_id=entry.doc_id,
+                location=page.final_url,
+                media_type=media_type,
+                body=page.body,
+                title=entry.title,
+                url=entry.url,
+                published=entry.published,
+                author=entry.author,
+            )
+
+        failures: list[str] = []
+        upgraded = await asyncio.gather(*(upgrade(e) for e in entries))
+        if failures:
+            shown = "; ".join(failures[:3]) + ("; …" if len(failures) > 3 else "")
+            notes.append(f"{len(failures)} teaser(s) kept, page not fetched: {shown}")
+        return list(upgraded)
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def parse_feed(fetched: Fetched, info: SourceInfo, notes: list[str]) -> list[RawDocument]:
+    """Entries of an RSS, Atom or JSON feed as documents; raises SourceError for a non-feed.
+
+    A malformed feed whose entries could still be read is used, with a note saying so.
+    """
+    import feedparser  # imported here: 0.1 s that runs without feeds should not pay
+
+    try:
+        parsed: Any = feedparser.parse(
+            fetched.body,
+            response_headers={
+                "content-type": fetched.content_type or "application/xml",
+                "content-location": fetched.final_url,
+            },
+            sanitize_html=True,
+            resolve_relative_uris=True,
+        )
+    except Exception as exc:  # feedparser has many odd corners; none may stop the briefing
+        raise SourceError(f"feed could not be parsed: {type(exc).__name__}: {exc}") from None
+    entries = list(parsed.get("entries") or [])
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries:
+        if not parsed.get("version") and (problem or _looks_like_html(fetched)):
+            kind = fetched.content_type.split(";")[0].strip() or "unknown content"
+            raise SourceError(f"not a feed ({kind}): {_reason(problem) or 'no feed elements'}")
+        if problem:
+            raise SourceError(f"malformed feed with no readable entries: {_reason(problem)}")
+        return []
+    if problem:
+        notes.append(f"malformed feed ({_reason(problem)}); {len(entries)} entries recovered")
+    documents = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        document = _entry_document(entry, number, info, fetched)
+        if document is None:
             continue
-        documents.extend(found)
-        status = Status.OK if found else Status.EMPTY
-        reason = None if found else "no readable documents"
-        statuses.append(SourceStatus(info.id, status, documents=len(found), reason=reason))
-    return Collected(infos, tuple(documents), tuple(statuses))
+        doc_id, n = document.doc_id, 2
+        while doc_id in seen:
+            doc_id, n = f"{document.doc_id}#{n}", n + 1
+        seen.add(doc_id)
+        documents.append(replace(document, doc_id=doc_id))
+    if len(documents) < len(entries):
+        notes.append(f"{len(entries) - len(documents)} entries without text skipped")
+    return documents
 
 
-def _read(info: SourceInfo, source: Source, loaded: LoadedConfig) -> Iterable[RawDocument]:
-    if isinstance(source, FileSource):
-        return _read_files(info, source, loaded)
-    raise SourceError(f"unsupported source kind {source.kind!r}")  # pragma: no cover
+def _entry_document(
+    entry: Any, number: int, info: SourceInfo, fetched: Fetched
+) -> RawDocument | None:
+    body, kind = _entry_body(entry)
+    title = _plain(entry.get("title"))
+    if not body.strip():
+        if not title:
+            return None
+        body, kind = title, "text/plain"
+    link = entry.get("link") if isinstance(entry.get("link"), str) else None
+    guid = entry.get("id") if isinstance(entry.get("id"), str) else None
+    return RawDocument(
+        source_id=info.id,
+        doc_id=(guid or link or f"entry-{number}")[:300],
+        location=link or f"{fetched.final_url}#entry-{number}",
+        media_type="text/plain" if kind == "text/plain" else FRAGMENT,
+        body=body.encode("utf-8", "surrogatepass"),
+        title=title,
+        url=link if link and link.startswith(("http://", "https://")) else None,
+        published=_entry_date(entry),
+        author=_plain(entry.get("author")),
+    )
+
+
+def _entry_body(entry: Any) -> tuple[str, str]:
+    """The fullest text an entry carries: its content, else its summary."""
+    candidates = []
+    for content in entry.get("content") or []:
+        if isinstance(content, dict) and isinstance(content.get("value"), str):
+            candidates.append((content["value"], str(content.get("type") or "text/html")))
+    summary = entry.get("summary")
+    if isinstance(summary, str):
+        detail = entry.get("summary_detail") or {}
+        candidates.append((summary, str(detail.get("type") or "text/html")))
+    if not candidates:
+        return "", "text/plain"
+    return max(candidates, key=lambda c: len(c[0]))
+
+
+def _entry_date(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime(*value[:6], tzinfo=UTC)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _plain(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = " ".join(_TAG.sub(" ", value).split())
+    return text or None
+
+
+def _reason(problem: object) -> str:
+    if problem is None:
+        return ""
+    text = " ".join(str(problem).split())
+    return f"{type(problem).__name__}: {text}"[:200] if text else type(problem).__name__
+
+
+def _looks_like_html(fetched: Fetched) -> bool:
+    head = fetched.body[:1024].lstrip().lower()
+    return "html" in fetched.content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def _words(body: bytes) -> int:
+    return len(_TAG.sub(" ", body.decode("utf-8", "replace")).split())
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _page_type(fetched: Fetched) -> str:
+    """The media type to extract a page as; refuses what is not text (images, PDFs, …)."""
+    declared = fetched.content_type.split(";")[0].strip().lower()
+    if not declared or declared == "application/octet-stream":
+        head = fetched.body[:512].lstrip().lower()
+        if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+            return "text/html"
+        raise SourceError(f"no usable content type ({declared or 'none given'})")
+    if declared not in PAGE_TYPES:
+        raise SourceError(f"not a web page: content type {declared}")
+    return fetched.content_type
+
+
+def _doc_name(url: str) -> str:
+    path = url.split("?", 1)[0].rstrip("/")
+    return path.rsplit("/", 1)[-1] or url
+
+
+# --------------------------------------------------------------------------- files
 
 
 def _read_files(info: SourceInfo, source: FileSource, loaded: LoadedConfig) -> list[RawDocument]:
@@ -139,6 +400,26 @@ def _relative(path: Path, base: Path) -> str:
         return path.name
 
 
+# --------------------------------------------------------------------------- naming
+
+
+def _location(source: Source) -> tuple[str, str | None]:
+    """Where a source is read from, and where its readers can go (the link we show)."""
+    if isinstance(source, FeedSource):
+        return source.url or source.path or "", source.link or source.url
+    if isinstance(source, PageSource):
+        return source.url, source.url if source.url.startswith("http") else None
+    return source.path, source.url
+
+
+def _default_name(location: str) -> str:
+    if "://" in location:
+        parts = urlsplit(location)
+        if parts.scheme != "file" and parts.hostname:
+            return parts.hostname.removeprefix("www.")
+    return Path(location).name or location
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if not slug or not slug[0].isalpha():
@@ -157,3 +438,10 @@ def _as_datetime(value: datetime | date | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def _version() -> str:
+    try:
+        return version("digest")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0"

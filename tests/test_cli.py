@@ -145,7 +145,10 @@ def test_a_failing_source_is_reported_and_the_briefing_still_builds(
         main, ["build", "-c", str(config), "-o", str(out), "-f", "md,json", "--date", "2025-06-06"]
     )
     assert result.exit_code == 0, result.output
-    assert "warning: source broken_feed_dump failed: garbage.txt: binary file" in result.stderr
+    assert (
+        "warning: source broken_feed_dump (samples/garbage.txt) failed: garbage.txt: binary file"
+        in result.stderr
+    )
     md = (out / "briefing-2025-06-06.md").read_text(encoding="utf-8")
     assert "Broken feed dump" in md and "failed" in md and "binary file" in md
     assert "## Tariffs" in md

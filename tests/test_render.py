@@ -276,9 +276,13 @@ def test_html_sources_with_status(outputs: dict[str, bytes]) -> None:
     assert "https://www.cnbc.com/2026/11/20/trump-xi-call.html" in links
     failed = html[html.index('id="source-3"') :]
     failed = failed[: failed.index("</li>")]
-    assert "source-failed" in failed and ">failed<" in failed
-    assert "connection refused by host" in failed
-    assert "not modified" in html
+    assert "source-failed" in failed
+    table = html[html.index('<table class="status-table">') :]
+    rows = table[: table.index("</tbody>")].split("<tr")[2:]
+    assert len(rows) == 3
+    assert 'class="status-failed"' in rows[2] and ">failed<" in rows[2]
+    assert '<td class="reason">connection refused by host</td>' in rows[2]
+    assert ">not modified<" in rows[1]
     # the failure is announced before the content, not only in the list at the end
     assert html.index("could not be read") < html.index("<main>")
 
@@ -307,8 +311,10 @@ def test_markdown_content(outputs: dict[str, bytes]) -> None:
     sources = md[md.index("## Sources") :]
     assert sources.index("[1] **CNBC article**") < sources.index("[2] **Short report**")
     assert "<https://www.cnbc.com/2026/11/20/trump-xi-call.html>" in sources
-    assert "[3] **Wire feed**, Reuters — **failed**: connection refused by host" in sources
-    assert "— not modified" in sources
+    assert "- [3] **Wire feed**, Reuters\n" in sources
+    status = md[md.index("## Source status") :]
+    assert "| 3 | Wire feed | file | **failed** | 0 | connection refused by host |" in status
+    assert "| 2 | Short report | file | not modified | 1 |  |" in status
 
 
 def test_markdown_hostile_text_stays_text_when_rendered() -> None:
@@ -317,9 +323,9 @@ def test_markdown_hostile_text_stays_text_when_rendered() -> None:
     for bad in ("<script", "<img", 'href="javascript', "href='javascript"):
         assert bad not in html, bad
     assert_inert(html)
-    # one h1 (the title) and one h2 per section plus Sources: nothing smuggled in
+    # one h1 (the title) and one h2 per section plus Sources and Source status
     tags = [tag for tag, _ in parse(html).tags]
-    assert tags.count("h1") == 1 and tags.count("h2") == 2
+    assert tags.count("h1") == 1 and tags.count("h2") == 3
     assert tags.count("ol") == 0
 
 
@@ -437,6 +443,7 @@ def test_json_content_and_round_trip(outputs: dict[str, bytes], briefing: Briefi
         "subtitle",
         "date",
         "timezone",
+        "window",
         "note",
         "sections",
         "other",
@@ -481,7 +488,9 @@ def test_pdf_text_metadata_and_no_warnings(
     pdf = render(briefing, ["pdf"])["pdf"]
     assert pdf.startswith(b"%PDF-")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    text = " ".join(page.extract_text() for page in reader.pages)
+    # pypdf reads DejaVu Serif's ToUnicode map as UTF-16 with NULs (poppler reads it
+    # right); drop them rather than depend on poppler being installed
+    text = " ".join(page.extract_text() for page in reader.pages).replace("\x00", "")
     for title in ("US–China: the call", "The call", "Taiwan “red line”", "Markets", "Sources"):
         assert title in text, title
     assert "connection refused by host" in text

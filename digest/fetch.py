@@ -1,0 +1,329 @@
+"""HTTP for the source stage: bounded, polite, cached, and honest about failure.
+
+Every way a server can let us down (timeouts, 4xx/5xx, redirect loops, endless
+or oversized bodies) ends as a ``SourceError`` with a reason a person can act on;
+the caller records it against the source and the briefing goes on without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import hashlib
+import json
+import logging
+import mimetypes
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from .config import FetchConfig, file_url_path
+from .deliver import write_atomic
+from .errors import SourceError
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The fetch settings of one run (``fetch:`` in the config)."""
+
+    timeout: float = 20.0
+    connect_timeout: float = 10.0
+    deadline: float = 60.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    backoff: float = 1.0
+    concurrency: int = 8
+    per_host: int = 2
+    user_agent: str = "digest (news briefing builder)"
+
+    @classmethod
+    def from_config(cls, config: FetchConfig, version: str) -> Policy:
+        return cls(
+            timeout=config.timeout,
+            connect_timeout=config.connect_timeout,
+            deadline=config.deadline,
+            max_bytes=config.max_bytes,
+            max_redirects=config.max_redirects,
+            retries=config.retries,
+            backoff=config.backoff,
+            concurrency=config.concurrency,
+            per_host=config.per_host,
+            user_agent=config.user_agent.replace("{version}", version),
+        )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A response body, fresh or (after a 304) from the cache."""
+
+    url: str
+    final_url: str
+    body: bytes
+    content_type: str
+    not_modified: bool = False
+    downloaded: int = 0  # body bytes that crossed the network for this response
+
+
+@dataclass
+class Counters:
+    """What a run's fetching cost: for logs and benchmarks."""
+
+    requests: int = 0
+    not_modified: int = 0
+    retries: int = 0
+    bytes: int = 0
+    by_host: dict[str, int] = field(default_factory=dict)
+
+
+class Cache:
+    """ETag/Last-Modified and the last body of each URL, in a folder the config names.
+
+    Entries are written atomically, body first, so a run killed mid-write leaves
+    either the old entry or the new one, never validators without their body.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _paths(self, url: str) -> tuple[Path, Path]:
+        key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:40]
+        folder = self.directory / key[:2]
+        return folder / f"{key}.json", folder / f"{key}.body"
+
+    def validators(self, url: str) -> dict[str, str]:
+        meta_path, body_path = self._paths(url)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(meta, dict) or meta.get("url") != url or not body_path.exists():
+            return {}
+        headers = {}
+        if isinstance(meta.get("etag"), str):
+            headers["If-None-Match"] = meta["etag"]
+        if isinstance(meta.get("last_modified"), str):
+            headers["If-Modified-Since"] = meta["last_modified"]
+        return headers
+
+    def load(self, url: str) -> tuple[bytes, str, str] | None:
+        """The cached body, content type and final URL, if the entry is whole."""
+        meta_path, body_path = self._paths(url)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            body = body_path.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+            return None
+        return body, str(meta.get("content_type") or ""), str(meta.get("final_url") or url)
+
+    def store(self, url: str, response: httpx.Response, body: bytes) -> None:
+        etag = response.headers.get("etag")
+        modified = response.headers.get("last-modified")
+        if not etag and not modified:
+            return  # nothing to revalidate with; keeping the body would only cost disk
+        meta_path, body_path = self._paths(url)
+        meta = {
+            "url": url,
+            "final_url": str(response.url),
+            "etag": etag,
+            "last_modified": modified,
+            "content_type": response.headers.get("content-type", ""),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "stored": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        try:
+            write_atomic(body_path, body)
+            write_atomic(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
+        except OSError as exc:  # a read-only cache costs bandwidth next time, not this briefing
+            log.warning("cannot write the HTTP cache in %s: %s", self.directory, exc)
+
+
+class Fetcher:
+    """Gets URLs for one run: at most ``concurrency`` at once, ``per_host`` per host."""
+
+    def __init__(self, client: httpx.AsyncClient, policy: Policy, cache: Cache | None) -> None:
+        self.client = client
+        self.policy = policy
+        self.cache = cache
+        self.counters = Counters()
+        self._slots = asyncio.Semaphore(policy.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Fetched:
+        """Fetch one URL (``http(s)://`` or ``file://``); raises SourceError with the reason."""
+        parsed = urlsplit(url)
+        if parsed.scheme == "file":
+            return await asyncio.to_thread(self._read_file, url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise SourceError(f"{url}: not an http(s) URL")
+        host = parsed.hostname.lower()
+        self.counters.by_host[host] = self.counters.by_host.get(host, 0) + 1
+        async with self._host_slot(host), self._slots:
+            return await self._with_retries(url, dict(headers or {}), timeout)
+
+    @contextlib.asynccontextmanager
+    async def _host_slot(self, host: str) -> AsyncIterator[None]:
+        slot = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
+        async with slot:
+            yield
+
+    async def _with_retries(
+        self, url: str, headers: dict[str, str], timeout: float | None
+    ) -> Fetched:
+        attempt = 0
+        while True:
+            try:
+                return await self._attempt(url, headers, timeout)
+            except _Retryable as exc:
+                if attempt >= self.policy.retries:
+                    raise SourceError(f"{exc.reason} (after {attempt + 1} attempts)") from None
+                delay = self.policy.backoff * 2**attempt
+                if exc.retry_after is not None:
+                    delay = min(max(delay, exc.retry_after), self.policy.backoff * 8)
+                attempt += 1
+                self.counters.retries += 1
+                log.info("%s: %s; retry %d in %.1f s", url, exc.reason, attempt, delay)
+                await asyncio.sleep(delay)
+
+    async def _attempt(self, url: str, headers: dict[str, str], timeout: float | None) -> Fetched:
+        conditional = self.cache.validators(url) if self.cache else {}
+        read = timeout or self.policy.timeout
+        limits = httpx.Timeout(read, connect=self.policy.connect_timeout)
+        self.counters.requests += 1
+        try:
+            async with asyncio.timeout(self.policy.deadline):
+                request = self.client.build_request(
+                    "GET", url, headers={**headers, **conditional}, timeout=limits
+                )
+                response = await self.client.send(request, stream=True)
+                try:
+                    return await self._receive(url, response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise _Retryable(f"no complete response within {self.policy.deadline:g} s") from None
+        except httpx.TooManyRedirects:
+            raise SourceError(
+                f"more than {self.policy.max_redirects} redirects (a redirect loop?)"
+            ) from None
+        except httpx.TimeoutException as exc:
+            what = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for data"
+            limit = self.policy.connect_timeout if what == "connecting" else read
+            raise _Retryable(f"timed out {what} (after {limit:g} s)") from None
+        except httpx.DecodingError as exc:
+            raise SourceError(f"cannot decode the response body: {exc}") from None
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            reason = str(exc) or type(exc).__name__
+            if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+                raise SourceError(f"bad URL: {reason}") from None
+            raise _Retryable(f"connection failed: {reason}") from None
+
+    async def _receive(self, url: str, response: httpx.Response) -> Fetched:
+        if response.status_code == 304 and self.cache is not None:
+            cached = self.cache.load(url)
+            if cached is not None:
+                self.counters.not_modified += 1
+                body, content_type, final_url = cached
+                return Fetched(url, final_url, body, content_type, not_modified=True)
+            raise _Retryable("HTTP 304 but the cached copy is gone")  # pragma: no cover
+        if response.status_code in RETRY_STATUSES:
+            raise _Retryable(_status(response), _retry_after(response))
+        if response.status_code >= 300:
+            raise SourceError(_status(response))
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.policy.max_bytes:
+            raise SourceError(f"response of {int(declared)} bytes is over the {_limit(self)} limit")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes(_CHUNK):
+            size += len(chunk)
+            if size > self.policy.max_bytes:
+                raise SourceError(f"response body over the {_limit(self)} limit")
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        self.counters.bytes += response.num_bytes_downloaded
+        if self.cache is not None:
+            await asyncio.to_thread(self.cache.store, url, response, body)
+        return Fetched(
+            url,
+            str(response.url),
+            body,
+            response.headers.get("content-type", ""),
+            downloaded=response.num_bytes_downloaded,
+        )
+
+    def _read_file(self, url: str) -> Fetched:
+        try:
+            path = Path(file_url_path(url))
+            size = path.stat().st_size
+            if size > self.policy.max_bytes:
+                raise SourceError(f"{path.name}: {size} bytes, over the {_limit(self)} limit")
+            body = path.read_bytes()
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
+        except OSError as exc:
+            raise SourceError(f"cannot read {url}: {exc.strerror or exc}") from None
+        content_type = mimetypes.guess_type(path.name)[0] or ""
+        return Fetched(url, url, body, content_type)
+
+
+class _Retryable(Exception):
+    """A failure that may pass: a timeout, a dropped connection, 429 or 5xx."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def client(policy: Policy) -> httpx.AsyncClient:
+    """One connection pool per run; gzip/deflate are decoded by httpx as they arrive."""
+    return httpx.AsyncClient(
+        follow_redirects=True,
+        max_redirects=policy.max_redirects,
+        headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+        limits=httpx.Limits(
+            max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
+        ),
+        timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
+        trust_env=False,  # proxies and .netrc from the environment would surprise a cron job
+    )
+
+
+def _status(response: httpx.Response) -> str:
+    phrase = response.reason_phrase or ""
+    return f"HTTP {response.status_code} {phrase}".rstrip()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    return None
+
+
+def _limit(fetcher: Fetcher) -> str:
+    size = fetcher.policy.max_bytes
+    return f"{size / 1_000_000:g} MB" if size >= 1_000_000 else f"{size} byte"
