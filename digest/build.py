@@ -14,7 +14,7 @@ from . import dedupe, deliver, extract, normalize, render, screen, select, sourc
 from .classify import Classifier
 from .config import BriefingConfig, LoadedConfig
 from .errors import NoSourcesError, SourceError
-from .models import Briefing, Document, Scored, SourceInfo, SourceStatus, Status
+from .models import Briefing, Document, Scored, SourceInfo, SourceStatus, Status, Window
 from .text import Stemmer
 
 
@@ -38,7 +38,6 @@ class BuildResult:
         return tuple(s for s in self.briefing.statuses if s.status is Status.FAILED)
 
 
-
 def analyze(
     loaded: LoadedConfig, *, on: Date | None = None, now: datetime | None = None
 ) -> Analysis:
@@ -46,7 +45,7 @@ def analyze(
     day = on or config.briefing.date or config.briefing.today()
     zone = ZoneInfo(config.briefing.timezone)
     window = _window(config.briefing, day, now or datetime.now(zone))
-    collected = sources.collect(loaded)
+    collected = sources.collect(loaded, window, zone)
     documents, statuses = _extract(collected)
     documents, statuses = screen.screen(documents, statuses, window, zone)
     sentences = normalize.normalize_all(
@@ -94,11 +93,11 @@ def build(
     return BuildResult(briefing, tuple(written))
 
 
-def _window(settings: BriefingConfig, day: Date, now: datetime) -> screen.Window:
+def _window(settings: BriefingConfig, day: Date, now: datetime) -> Window:
     """Today's briefing covers up to now; a past day's, up to that day's midnight."""
     zone = ZoneInfo(settings.timezone)
     end = min(now.astimezone(zone), datetime.combine(day + timedelta(days=1), time(), zone))
-    return screen.Window.ending(end, settings.window_span, settings.undated)
+    return Window.ending(end, settings.window_span, settings.undated)
 
 
 def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[SourceStatus, ...]]:

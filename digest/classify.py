@@ -144,7 +144,7 @@ class Classifier:
         if not (settings.hint_weight and any(v > 0 for v in total.values())):
             hinted = ()
         for section in hinted:  # on topic somewhere: lean towards the source's own sections
-                total[section] += settings.hint_weight
+            total[section] += settings.hint_weight
 
         best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
         score = total[best]

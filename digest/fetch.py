@@ -161,6 +161,7 @@ class Fetcher:
         self.counters = Counters()
         self._slots = asyncio.Semaphore(policy.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._started: dict[tuple[object, ...], asyncio.Task[Fetched]] = {}
 
     async def get(
         self,
@@ -169,7 +170,20 @@ class Fetcher:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Fetched:
-        """Fetch one URL (``http(s)://`` or ``file://``); raises SourceError with the reason."""
+        """Fetch one URL (``http(s)://`` or ``file://``); raises SourceError with the reason.
+
+        Asking twice in one run (two feeds linking the same story) fetches once.
+        """
+        key = (url, tuple(sorted((headers or {}).items())), timeout)
+        task = self._started.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._get(url, headers, timeout))
+            self._started[key] = task
+        return await task
+
+    async def _get(
+        self, url: str, headers: Mapping[str, str] | None, timeout: float | None
+    ) -> Fetched:
         parsed = urlsplit(url)
         if parsed.scheme == "file":
             return await asyncio.to_thread(self._read_file, url)

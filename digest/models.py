@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 
@@ -44,6 +44,24 @@ class SourceInfo:
     published: datetime | None = None
     weight: float = 1.0
     sections: tuple[str, ...] = ()  # section hints from the config
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span a briefing covers; ``start`` is None when there is no window."""
+
+    start: datetime | None
+    end: datetime
+    undated: str = "keep"  # "keep" | "drop"
+
+    @classmethod
+    def ending(cls, end: datetime, span: timedelta | None, undated: str = "keep") -> Window:
+        return cls(end - span if span else None, end, undated)
+
+    def holds(self, when: datetime, zone: tzinfo) -> bool:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
+        return self.start is None or self.start <= when <= self.end
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,7 @@ def briefing_start(briefing: Briefing) -> datetime:
 
 
 def coverage(briefing: Briefing) -> str | None:
-    """The window a briefing covers, in its own time zone: ``20 Nov 18:30 – 21 Nov 2026 06:30 EST``."""
+    """The window a briefing covers, in its time zone: ``20 Nov 18:30 – 21 Nov 2026 06:30 EST``."""
     start, end = briefing.window_start, briefing.window_end
     if start is None or end is None:
         return None

@@ -11,33 +11,13 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from dataclasses import replace
+from datetime import timedelta, tzinfo
 
-from .models import Document, SourceStatus, Status
+from .models import Document, SourceStatus, Status, Window
 
 _WORD = re.compile(r"\w+")
 _MIN_FINGERPRINT_WORDS = 30  # short texts (a title alone) are too alike to call the same article
-
-
-@dataclass(frozen=True)
-class Window:
-    """The span a briefing covers; ``start`` is None when there is no window."""
-
-    start: datetime | None
-    end: datetime
-    undated: str = "keep"  # "keep" | "drop"
-
-    @classmethod
-    def ending(
-        cls, end: datetime, span: timedelta | None, undated: str = "keep"
-    ) -> Window:
-        return cls(end - span if span else None, end, undated)
-
-    def holds(self, when: datetime, zone: tzinfo) -> bool:
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=zone)
-        return self.start is None or self.start <= when <= self.end
 
 
 def screen(
@@ -126,8 +106,13 @@ def _keys(document: Document) -> list[str]:
     keys = []
     if document.url and document.url.startswith(("http://", "https://")):
         keys.append("url:" + canonical_url(document.url))
-    words = [w.casefold() for b in document.blocks if b.kind != "title" for line in b.lines
-             for w in _WORD.findall(line)]
+    words = [
+        w.casefold()
+        for b in document.blocks
+        if b.kind != "title"
+        for line in b.lines
+        for w in _WORD.findall(line)
+    ]
     if len(words) >= _MIN_FINGERPRINT_WORDS:
         keys.append("text:" + hashlib.sha256(" ".join(words).encode()).hexdigest())
     return keys

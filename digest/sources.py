@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import glob
-import logging
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,8 @@ from urllib.parse import urlsplit
 from .config import FeedSource, FileSource, LoadedConfig, PageSource, Source
 from .errors import SourceError
 from .fetch import Cache, Counters, Fetched, Fetcher, Policy, client
-from .models import RawDocument, SourceInfo, SourceStatus, Status
-
-log = logging.getLogger(__name__)
+from .models import RawDocument, SourceInfo, SourceStatus, Status, Window
+from .screen import canonical_url
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -56,7 +54,7 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
     taken = {s.id for s in loaded.config.sources if s.id}
     for number, source in enumerate(loaded.config.sources, start=1):
         location, link = _location(source)
-        name = source.name or _default_name(location)
+        name = source.name or _default_name(location, source.kind)
         source_id = source.id or _unique(_slug(name), taken)
         taken.add(source_id)
         infos.append(
@@ -76,19 +74,23 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
     return tuple(infos)
 
 
-def collect(loaded: LoadedConfig) -> Collected:
-    """Read every source; never raises for a source's sake."""
-    return asyncio.run(_collect(loaded))
+def collect(loaded: LoadedConfig, window: Window | None = None, zone: tzinfo = UTC) -> Collected:
+    """Read every source; never raises for a source's sake.
+
+    The window only spares fetching the pages of feed entries that the screen stage
+    would drop anyway; the screen stage itself decides and counts.
+    """
+    return asyncio.run(_collect(loaded, window, zone))
 
 
-async def _collect(loaded: LoadedConfig) -> Collected:
+async def _collect(loaded: LoadedConfig, window: Window | None, zone: tzinfo) -> Collected:
     infos = describe(loaded)
     config = loaded.config
     policy = Policy.from_config(config.fetch, _version())
     cache = Cache(loaded.resolve(config.fetch.cache_dir))
     async with client(policy) as http:
         fetcher = Fetcher(http, policy, cache)
-        reader = _Reader(loaded, fetcher)
+        reader = _Reader(loaded, fetcher, window, zone)
         results = await asyncio.gather(
             *(reader.read(info, source) for info, source in zip(infos, config.sources, strict=True))
         )
@@ -100,10 +102,14 @@ async def _collect(loaded: LoadedConfig) -> Collected:
 class _Reader:
     """Reads one source of any kind into documents and a status."""
 
-    def __init__(self, loaded: LoadedConfig, fetcher: Fetcher) -> None:
+    def __init__(
+        self, loaded: LoadedConfig, fetcher: Fetcher, window: Window | None, zone: tzinfo
+    ) -> None:
         self.loaded = loaded
         self.fetcher = fetcher
         self.teaser_words = loaded.config.fetch.teaser_words
+        self.window = window
+        self.zone = zone
 
     async def read(
         self, info: SourceInfo, source: Source
@@ -120,7 +126,6 @@ class _Reader:
             else:  # pragma: no cover - the config schema admits no other kind
                 raise SourceError(f"unsupported source kind {source.kind!r}")
         except SourceError as exc:
-            log.info("source %s (%s) failed: %s", info.id, info.location, exc)
             return [], SourceStatus(info.id, Status.FAILED, reason=str(exc))
         if not found and status is Status.OK:
             notes.insert(0, "no readable documents")
@@ -130,9 +135,7 @@ class _Reader:
 
     # ----------------------------------------------------------------- pages
 
-    async def _page(
-        self, info: SourceInfo, source: PageSource
-    ) -> tuple[list[RawDocument], Status]:
+    async def _page(self, info: SourceInfo, source: PageSource) -> tuple[list[RawDocument], Status]:
         fetched = await self.fetcher.get(source.url, headers=source.headers, timeout=source.timeout)
         media_type = _page_type(fetched)
         document = RawDocument(
@@ -172,9 +175,15 @@ class _Reader:
         async def upgrade(entry: RawDocument) -> RawDocument:
             if not entry.url or _words(entry.body) >= self.teaser_words:
                 return entry
+            if (
+                self.window
+                and entry.published
+                and not self.window.holds(entry.published, self.zone)
+            ):
+                return entry  # the screen stage drops it; fetching its page would be waste
             try:
                 page = await self.fetcher.get(
-                    entry.url, headers=source.headers, timeout=source.timeout
+                    canonical_url(entry.url), headers=source.headers, timeout=source.timeout
                 )
                 media_type = _page_type(page)
             except SourceError as exc:
@@ -293,7 +302,8 @@ def _entry_date(entry: Any) -> datetime | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime(*value[:6], tzinfo=UTC)
+                year, month, day, hour, minute, second = value[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
     return None
@@ -412,11 +422,15 @@ def _location(source: Source) -> tuple[str, str | None]:
     return source.path, source.url
 
 
-def _default_name(location: str) -> str:
+def _default_name(location: str, kind: str) -> str:
+    """A feed is named by its host; a page by its host and the last part of its path."""
     if "://" in location:
         parts = urlsplit(location)
         if parts.scheme != "file" and parts.hostname:
-            return parts.hostname.removeprefix("www.")
+            host = parts.hostname.removeprefix("www.")
+            tail = parts.path.rstrip("/").rsplit("/", 1)[-1]
+            return f"{host}/{tail}" if kind == "page" and tail else host
+        return Path(parts.path).name or location
     return Path(location).name or location
 
 
