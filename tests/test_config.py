@@ -13,9 +13,12 @@ from digest.errors import ConfigError
 REFERENCE_MODELS = (
     config.BriefingConfig,
     config.FileSource,
+    config.FeedSource,
+    config.PageSource,
     config.SectionConfig,
     config.ClassifyConfig,
     config.BoilerplateConfig,
+    config.FetchConfig,
     config.OutputConfig,
 )
 
