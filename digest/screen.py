@@ -13,10 +13,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta, tzinfo
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .models import Document, SourceStatus, Status, Window
 
 _WORD = re.compile(r"\w+")
+# trackers news sites add that courlan's list lacks (CNBC, NYT, MSN, Guardian, …)
+_TRACKERS = re.compile(r"^(cmpid|ocid|ncid|__source|smid|smtyp|ito|taid|mbid|cmp|sr_share)$", re.I)
 _MIN_FINGERPRINT_WORDS = 30  # short texts (a title alone) are too alike to call the same article
 
 
@@ -123,13 +126,21 @@ def _size(document: Document) -> int:
 
 
 def canonical_url(url: str) -> str:
-    """One spelling per article: tracking parameters, fragments and default ports removed."""
-    from courlan import normalize_url  # trafilatura's own URL library, already installed
+    """One spelling per article: tracking parameters, fragments and default ports removed.
+
+    courlan (trafilatura's URL library) knows the common trackers; its strict mode is
+    not used because it also drops parameters that name the article (``?storyid=123``).
+    """
+    from courlan import normalize_url
 
     try:
-        return str(normalize_url(url, strict=True))
+        parts = urlsplit(str(normalize_url(url)))
     except (ValueError, TypeError):
         return url
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKERS.match(k)
+    ]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def _span(delta: timedelta) -> str:

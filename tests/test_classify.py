@@ -108,3 +108,19 @@ def test_non_content_gets_no_section() -> None:
 
 def test_deterministic() -> None:
     assert classify(STORM) == classify(STORM)
+
+
+def test_source_hint_tips_an_on_topic_sentence_but_not_an_off_topic_one() -> None:
+    text = "Roofs were torn off near the shelter.\n\nThe mayor spoke on Friday.\n"
+    doc = plain_document(text, "wire.txt", source_id="wire")
+    sentences = normalize(doc, Rules.make())
+    plain = Classifier(SECTIONS, ClassifyConfig(min_score=0.5), Stemmer()).classify(sentences)
+    hinted = Classifier(
+        SECTIONS, ClassifyConfig(min_score=0.5, hint_weight=4.0), Stemmer(), {"wire": ["response"]}
+    ).classify(sentences)
+    on_topic = [s for s in plain if s.sentence.text.startswith("Roofs")][0]
+    assert on_topic.section == "damage"  # "roof" 3 and "shelter" 3: the first section wins
+    tipped = [s for s in hinted if s.sentence.text.startswith("Roofs")][0]
+    assert tipped.section == "response" and "source hint +4.00" in tipped.reasons
+    off_topic = [s for s in hinted if s.sentence.text.startswith("The mayor")][0]
+    assert off_topic.section == OTHER and off_topic.score == 0  # no keyword: no hint

@@ -230,3 +230,96 @@ def test_readme_documents_every_config_key(project_root: Path) -> None:
     for model in REFERENCE_MODELS:
         for name in model.model_fields:
             assert f"| `{name}` |" in reference, f"README lacks {model.__name__}.{name}"
+
+
+# --------------------------------------------------------------------------- web sources
+
+
+FEED = GOOD.replace(
+    "  - kind: file\n    path: a.txt", "  - kind: feed\n    url: https://example.com/rss"
+)
+
+
+def test_feed_and_page_sources(tmp_path: Path) -> None:
+    text = (FEED + "fetch:\n  per_host: 4\n").replace(
+        "sections:",
+        "  - kind: page\n    url: https://example.com/a.html\n    timeout: 5\n"
+        "    headers: {Authorization: Bearer t}\n    sections: [one]\n"
+        "  - kind: feed\n    path: a.txt\n    full_text: true\nsections:",
+    )
+    loaded = config.load(write(tmp_path, text))
+    feed, page, local = loaded.config.sources
+    assert isinstance(feed, config.FeedSource) and feed.url == "https://example.com/rss"
+    assert isinstance(page, config.PageSource) and page.headers == {"Authorization": "Bearer t"}
+    assert page.sections == ["one"] and page.timeout == 5
+    assert isinstance(local, config.FeedSource) and local.path == "a.txt" and local.full_text
+    assert loaded.config.fetch.per_host == 4 and loaded.config.fetch.retries == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("  - kind: feed\n    name: x", "sources[0]: Value error, give either url or path"),
+        (
+            "  - kind: feed\n    url: ftp://x/y",
+            "sources[0].url: 'ftp://x/y' is not an http(s):// or file:// URL",
+        ),
+        ("  - kind: page\n    url: example.com", "sources[0].url: 'example.com' is not an http(s)"),
+        (
+            "  - kind: page\n    url: https://x.y/\n    urll: 1",
+            "sources[0].urll: unknown key 'urll'; did you mean 'url'?",
+        ),
+        (
+            "  - kind: page\n    url: https://x.y/\n    headers: {'Bad Name': v}",
+            "sources[0].headers: Value error, 'Bad Name' is not a valid header name",
+        ),
+        (
+            "  - kind: page\n    url: https://x.y/\n    timeout: 0",
+            "sources[0].timeout: Input should be greater than 0",
+        ),
+    ],
+)
+def test_web_source_problems(tmp_path: Path, source: str, message: str) -> None:
+    found = problems(tmp_path, GOOD.replace("  - kind: file\n    path: a.txt", source))
+    assert any(message.replace("Value error, ", "") in p for p in found), found
+
+
+def test_section_hint_must_name_a_section(tmp_path: Path) -> None:
+    text = FEED.replace(
+        "    url: https://example.com/rss",
+        "    url: https://example.com/rss\n    sections: [onе, two]",
+    )
+    found = problems(tmp_path, text)
+    assert any(
+        ":6: sources[0].sections[0]: no section 'onе'; did you mean 'one'?" in p for p in found
+    ), found
+
+
+def test_file_url_path(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("Beta.\n", encoding="utf-8")
+    url = (tmp_path / "b.txt").as_uri()
+    loaded = config.load(write(tmp_path, GOOD.replace("path: a.txt", f"path: {url}")))
+    assert loaded.config.sources[0].path == str(tmp_path / "b.txt")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"), [("36h", 36), ("2d", 48), ("90m", 1.5), ("1w", 168), ("1.5 h", 1.5)]
+)
+def test_window_durations(tmp_path: Path, text: str, hours: float) -> None:
+    loaded = config.load(
+        write(tmp_path, GOOD.replace("  title: Test briefing", f"  title: T\n  window: {text}"))
+    )
+    span = loaded.config.briefing.window_span
+    assert span is not None and span.total_seconds() == hours * 3600
+
+
+def test_bad_window_and_undated_policy(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  title: Test briefing", "  title: T\n  window: 36 hours\n  undated: ignore"
+    )
+    found = problems(tmp_path, text)
+    assert any(
+        ":3: briefing.window: '36 hours' is not a duration such as 90m, 36h, 2d or 1w" in p
+        for p in found
+    ), found
+    assert any(":4: briefing.undated: Input should be 'keep' or 'drop'" in p for p in found), found

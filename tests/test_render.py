@@ -577,3 +577,30 @@ body {{ font-family: Remote, serif; background: url("{base}/background.png"); }}
     finally:
         connection.close()
     assert requests == ["/probe"]
+
+
+# --------------------------------------------------------------------------- coverage window
+
+
+def test_coverage_window_in_every_format(briefing: Briefing) -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    windowed = replace(
+        briefing,
+        timezone="America/New_York",
+        window_start=datetime(2026, 11, 19, 18, 30, tzinfo=zone),
+        window_end=datetime(2026, 11, 21, 6, 30, tzinfo=zone),
+    )
+    out = render(windowed, ["md", "html", "json"])
+    expected = "covers 19 Nov 18:30 – 21 Nov 2026 06:30 EST"
+    assert expected in out["md"].decode("utf-8")
+    assert expected in out["html"].decode("utf-8")
+    data = json.loads(out["json"])
+    assert data["window"] == {
+        "start": "2026-11-19T18:30:00-05:00",
+        "end": "2026-11-21T06:30:00-05:00",
+    }
+    jsonschema.validate(data, json.loads(schema_path().read_text(encoding="utf-8")))
+    assert json.loads(render(briefing, ["json"])["json"])["window"] is None
+    assert "covers" not in render(briefing, ["md"])["md"].decode("utf-8")

@@ -102,3 +102,36 @@ def test_section_note_from_a_file_reaches_the_briefing(tmp_path: Path) -> None:
     loaded = config.load(tmp_path / "config.yaml")
     [section] = analyze(loaded).briefing.sections
     assert section.note == "Watch the *coast*."
+
+
+def test_window_ends_at_midnight_of_a_past_date_and_counts_what_it_drops(tmp_path: Path) -> None:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    (tmp_path / "new.txt").write_text("The storm hit the coast.", encoding="utf-8")
+    (tmp_path / "old.txt").write_text("The storm formed at sea.", encoding="utf-8")
+    (tmp_path / "undated.txt").write_text("The storm was named.", encoding="utf-8")
+    loaded = load(
+        tmp_path,
+        "  - kind: file\n    path: new.txt\n    published: 2025-06-06T09:00:00-04:00\n"
+        "  - kind: file\n    path: old.txt\n    published: 2025-06-03\n"
+        "  - kind: file\n    path: undated.txt\n",
+    )
+    text = loaded.path.read_text(encoding="utf-8").replace(
+        "  title: T\n", "  title: T\n  timezone: America/New_York\n  window: 36h\n"
+    )
+    loaded.path.write_text(text, encoding="utf-8")
+    loaded = config.load(loaded.path)
+    zone = ZoneInfo("America/New_York")
+    analysis = analyze(loaded, on=date(2025, 6, 6), now=datetime(2026, 1, 1, tzinfo=zone))
+    briefing = analysis.briefing
+    assert briefing.window_end == datetime(2025, 6, 7, tzinfo=zone)
+    assert briefing.window_start == datetime(2025, 6, 5, 12, tzinfo=zone)
+    new, old, undated = analysis.statuses
+    assert new.status is Status.OK and new.documents == 1
+    assert old.status is Status.EMPTY and old.reason == "1 outside the 36-hour window"
+    assert undated.status is Status.OK and undated.reason == "1 undated, kept"
+    # today's briefing covers up to now, not up to tonight's midnight
+    now = datetime(2025, 6, 6, 6, 30, tzinfo=zone)
+    today = analyze(loaded, on=date(2025, 6, 6), now=now).briefing
+    assert today.window_end == now
