@@ -118,9 +118,9 @@ def test_source_hint_tips_an_on_topic_sentence_but_not_an_off_topic_one() -> Non
     hinted = Classifier(
         SECTIONS, ClassifyConfig(min_score=0.5, hint_weight=4.0), Stemmer(), {"wire": ["response"]}
     ).classify(sentences)
-    on_topic = [s for s in plain if s.sentence.text.startswith("Roofs")][0]
+    on_topic = next(s for s in plain if s.sentence.text.startswith("Roofs"))
     assert on_topic.section == "damage"  # "roof" 3 and "shelter" 3: the first section wins
-    tipped = [s for s in hinted if s.sentence.text.startswith("Roofs")][0]
+    tipped = next(s for s in hinted if s.sentence.text.startswith("Roofs"))
     assert tipped.section == "response" and "source hint +4.00" in tipped.reasons
-    off_topic = [s for s in hinted if s.sentence.text.startswith("The mayor")][0]
+    off_topic = next(s for s in hinted if s.sentence.text.startswith("The mayor"))
     assert off_topic.section == OTHER and off_topic.score == 0  # no keyword: no hint
