@@ -54,7 +54,7 @@ def analyze(
     stemmer = Stemmer()
     hints = {s.id: s.sections for s in collected.sources}
     scored = Classifier(config.sections, config.classify, stemmer, hints).classify(sentences)
-    items = dedupe.merge(scored, collected.sources, stemmer)
+    items = dedupe.merge(scored, collected.sources, stemmer, documents)
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other = select.select(items, config.sections, notes)
     briefing = Briefing(

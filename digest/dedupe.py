@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .models import Citation, Item, Role, Scored, SourceInfo
+from .models import Citation, Document, Item, Role, Scored, SourceInfo
 from .text import Stemmer
 
 MIN_SHARED = 4
@@ -29,9 +29,18 @@ class _Shape:
     quotes: frozenset[tuple[str, ...]]
 
 
-def merge(scored: Sequence[Scored], sources: Sequence[SourceInfo], stemmer: Stemmer) -> list[Item]:
-    """Group content sentences that state the same thing; the best wording speaks for all."""
+def merge(
+    scored: Sequence[Scored],
+    sources: Sequence[SourceInfo],
+    stemmer: Stemmer,
+    documents: Sequence[Document] = (),
+) -> list[Item]:
+    """Group content sentences that state the same thing; the best wording speaks for all.
+
+    ``documents`` lets each citation name the article it came from (its URL and title).
+    """
     numbers = {s.id: s.number for s in sources}
+    articles = {(d.source_id, d.doc_id): d for d in documents}
     weights = {s.id: s.weight for s in sources}
     shapes = [_shape(s, stemmer) for s in scored if s.sentence.role is Role.CONTENT]
     ranked = sorted(
@@ -49,7 +58,7 @@ def merge(scored: Sequence[Scored], sources: Sequence[SourceInfo], stemmer: Stem
             groups.append([shape])
         else:
             best_group.append(shape)
-    items = [_item(group, numbers, weights) for group in groups]
+    items = [_item(group, numbers, weights, articles) for group in groups]
     return sorted(items, key=lambda i: (i.section, -i.score))
 
 
@@ -80,12 +89,25 @@ def _shape(scored: Scored, stemmer: Stemmer) -> _Shape:
     )
 
 
+_NO_DOCUMENT = Document("", "", "", ())
+
+
+def _article(articles: dict[tuple[str, str], Document], shape: _Shape) -> Document:
+    sentence = shape.scored.sentence
+    return articles.get((sentence.source_id, sentence.doc_id), _NO_DOCUMENT)
+
+
 def _pos(shape: _Shape) -> tuple[str, str, int]:
     s = shape.scored.sentence
     return (s.source_id, s.doc_id, s.index)
 
 
-def _item(group: list[_Shape], numbers: dict[str, int], weights: dict[str, float]) -> Item:
+def _item(
+    group: list[_Shape],
+    numbers: dict[str, int],
+    weights: dict[str, float],
+    articles: dict[tuple[str, str], Document],
+) -> Item:
     lead = group[0]  # highest score: it decides the section
     # The most informative wording: most content words, then the lead's own.
     wording = max(group, key=lambda s: (len(s.stems) + len(s.numbers), s is lead))
@@ -96,6 +118,8 @@ def _item(group: list[_Shape], numbers: dict[str, int], weights: dict[str, float
             doc_id=m.scored.sentence.doc_id,
             sentence_index=m.scored.sentence.index,
             text=m.scored.sentence.text,
+            url=_article(articles, m).url,
+            title=_article(articles, m).title,
         )
         for m in sorted(group, key=_pos)
     )

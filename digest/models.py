@@ -148,6 +148,8 @@ class Citation:
     doc_id: str
     sentence_index: int
     text: str
+    url: str | None = None  # the article itself, where the source gives one (feed entries, pages)
+    title: str | None = None
 
 
 @dataclass(frozen=True)

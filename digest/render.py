@@ -461,6 +461,8 @@ def _item_json(item: Item) -> dict[str, Any]:
                 "doc_id": c.doc_id,
                 "sentence_index": c.sentence_index,
                 "text": c.text,
+                "url": c.url,
+                "title": c.title,
             }
             for c in item.citations
         ],

@@ -71,14 +71,27 @@ def test_bad_config_exits_2_names_file_line_field_and_writes_nothing(
     )
     text = text.replace("    max_items: 4", "    max_items: four")
     config.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+
+    def line(content: str) -> int:
+        return lines.index(content) + 1
+
     result = runner.invoke(main, ["build", "-c", str(config), "-o", str(project / "out")])
     assert result.exit_code == 2
     errors = result.stderr.splitlines()
-    assert (
-        f"error: {config}:8: briefing.titel: unknown key 'titel'; did you mean 'title'?" in errors
+    typo, missing, bad = (
+        line("  titel: typo"),
+        line("    path: samples/missing.txt"),
+        line("    max_items: four"),
     )
-    assert f"error: {config}:23: sources[1].path: file not found: samples/missing.txt" in errors
-    assert any(e.startswith(f"error: {config}:98: sections[3].max_items: ") for e in errors)
+    assert (
+        f"error: {config}:{typo}: briefing.titel: unknown key 'titel'; did you mean 'title'?"
+        in errors
+    )
+    assert (
+        f"error: {config}:{missing}: sources[1].path: file not found: samples/missing.txt" in errors
+    )
+    assert any(e.startswith(f"error: {config}:{bad}: sections[3].max_items: ") for e in errors)
     assert not (project / "out").exists()
 
 
