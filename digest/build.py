@@ -3,6 +3,7 @@ select → render → deliver. Each stage is a module; this file only wires them
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
@@ -101,25 +102,39 @@ def _window(settings: BriefingConfig, day: Date, now: datetime) -> Window:
 
 
 def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[SourceStatus, ...]]:
-    """Extract every document; a document that cannot be read fails its source, not the run."""
+    """Extract every document; a document that cannot be read fails its source, not the run.
+
+    A document with no text at all (an entry that is only an image) is skipped and
+    counted, so a source is never "ok" while contributing nothing.
+    """
     documents: list[Document] = []
     errors: dict[str, list[str]] = {}
+    blank: Counter[str] = Counter()
     for raw in collected.documents:
         try:
-            documents.append(extract.extract(raw))
+            document = extract.extract(raw)
         except SourceError as exc:
             errors.setdefault(raw.source_id, []).append(f"{raw.doc_id}: {exc}")
+            continue
+        if document.blocks:
+            documents.append(document)
+        else:
+            blank[raw.source_id] += 1
     statuses = []
     for status in collected.statuses:
-        failures = errors.get(status.source_id)
-        if failures:
-            ok = status.documents - len(failures)
-            reason = "; ".join(failures)
-            status = replace(
-                status,
-                status=Status.FAILED if ok == 0 else status.status,
-                documents=ok,
-                reason=reason if ok == 0 else f"{len(failures)} document(s) skipped: {reason}",
-            )
+        failures = errors.get(status.source_id, [])
+        skipped = blank[status.source_id]
+        if failures or skipped:
+            left = status.documents - len(failures) - skipped
+            notes = [status.reason] if status.reason else []
+            if skipped:
+                notes.append(f"{skipped} document(s) without text skipped")
+            if failures:
+                shown = "; ".join(failures)
+                notes.append(shown if left == 0 else f"{len(failures)} unreadable: {shown}")
+            state = status.status
+            if left == 0:
+                state = Status.FAILED if failures else Status.EMPTY
+            status = replace(status, status=state, documents=left, reason="; ".join(notes))
         statuses.append(status)
     return documents, tuple(statuses)

@@ -15,6 +15,7 @@ import json
 import logging
 import mimetypes
 import time
+import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -108,8 +109,8 @@ class Cache:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        if not isinstance(meta, dict) or meta.get("url") != url or not body_path.exists():
-            return {}
+        if not isinstance(meta, dict) or meta.get("url") != url or self.load(url) is None:
+            return {}  # validators without a good body would earn a 304 we cannot use
         headers = {}
         if isinstance(meta.get("etag"), str):
             headers["If-None-Match"] = meta["etag"]
@@ -128,6 +129,11 @@ class Cache:
         if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
             return None
         return body, str(meta.get("content_type") or ""), str(meta.get("final_url") or url)
+
+    def forget(self, url: str) -> None:
+        for path in self._paths(url):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def store(self, url: str, response: httpx.Response, body: bytes) -> None:
         etag = response.headers.get("etag")
@@ -258,7 +264,9 @@ class Fetcher:
                 self.counters.not_modified += 1
                 body, content_type, final_url = cached
                 return Fetched(url, final_url, body, content_type, not_modified=True)
-            raise _Retryable("HTTP 304 but the cached copy is gone")  # pragma: no cover
+            # the cached copy went bad since we asked: forget it, ask again without validators
+            self.cache.forget(url)
+            raise _Retryable("HTTP 304 but the cached copy is unreadable")
         if response.status_code in RETRY_STATUSES:
             raise _Retryable(_status(response), _retry_after(response))
         if response.status_code >= 300:
@@ -296,8 +304,21 @@ class Fetcher:
             raise SourceError(str(exc)) from None
         except OSError as exc:
             raise SourceError(f"cannot read {url}: {exc.strerror or exc}") from None
-        content_type = mimetypes.guess_type(path.name)[0] or ""
+        if body[:2] == b"\x1f\x8b":  # a saved feed.xml.gz, or a gzip body saved as is
+            body = self._gunzip(body, path.name)
+        content_type = mimetypes.guess_type(path.name.removesuffix(".gz"))[0] or ""
         return Fetched(url, url, body, content_type)
+
+    def _gunzip(self, body: bytes, name: str) -> bytes:
+        """Decompress, never past ``max_bytes``: a small file can hold a bomb."""
+        decoder = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out = decoder.decompress(body, self.policy.max_bytes + 1)
+        except zlib.error as exc:
+            raise SourceError(f"{name}: broken gzip data ({exc})") from None
+        if len(out) > self.policy.max_bytes:
+            raise SourceError(f"{name}: over the {_limit(self)} limit once decompressed")
+        return out
 
 
 class _Retryable(Exception):

@@ -242,7 +242,7 @@ def parse_feed(fetched: Fetched, info: SourceInfo, notes: list[str]) -> list[Raw
             kind = fetched.content_type.split(";")[0].strip() or "unknown content"
             raise SourceError(f"not a feed ({kind}): {_reason(problem) or 'no feed elements'}")
         if problem:
-            raise SourceError(f"malformed feed with no readable entries: {_reason(problem)}")
+            raise SourceError(f"malformed feed, and no entries in it: {_reason(problem)}")
         return []
     if problem:
         notes.append(f"malformed feed ({_reason(problem)}); {len(entries)} entries recovered")
@@ -276,7 +276,7 @@ def _json_feed(fetched: Fetched) -> list[dict[str, Any]] | None:
         return None
     try:
         data = json.loads(fetched.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         if "json" in fetched.content_type.lower():
             raise SourceError("malformed JSON feed: not valid JSON") from None
         return None
@@ -317,7 +317,7 @@ def _json_entry(item: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             try:
                 entry[target] = datetime.fromisoformat(value).astimezone(UTC).timetuple()
-            except ValueError:
+            except (ValueError, OverflowError):
                 continue
     return entry
 
