@@ -23,6 +23,7 @@ import trafilatura
 import yaml
 from lxml import etree
 from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.settings import set_date_params
 
 from digest.errors import SourceError
 from digest.models import Block, Document, RawDocument
@@ -667,7 +668,12 @@ def _parse_html(text: str) -> lxml.html.HtmlElement | None:
 
 def _trafilatura(tree: lxml.html.HtmlElement) -> TrafilaturaDocument | None:
     try:
-        found = trafilatura.bare_extraction(tree, **_TRAFILATURA_OPTIONS)
+        # the time of day matters to a 36-hour window; trafilatura keeps only the day by
+        # default (built per call: set_date_params stamps today as the latest valid date)
+        dates = {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+        found = trafilatura.bare_extraction(
+            tree, **_TRAFILATURA_OPTIONS, date_extraction_params=dates
+        )
     except Exception:  # a library bug on one odd page must not lose the page: fall back
         log.warning("trafilatura failed; falling back to a plain walk", exc_info=True)
         return None

@@ -104,7 +104,7 @@ class Cache:
         return folder / f"{key}.json", folder / f"{key}.body"
 
     def validators(self, url: str) -> dict[str, str]:
-        meta_path, body_path = self._paths(url)
+        meta_path = self._paths(url)[0]
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -197,8 +197,7 @@ class Fetcher:
             raise SourceError(f"{url}: not an http(s) URL")
         host = parsed.hostname.lower()
         self.counters.by_host[host] = self.counters.by_host.get(host, 0) + 1
-        async with self._host_slot(host), self._slots:
-            return await self._with_retries(url, dict(headers or {}), timeout)
+        return await self._with_retries(url, host, dict(headers or {}), timeout)
 
     @contextlib.asynccontextmanager
     async def _host_slot(self, host: str) -> AsyncIterator[None]:
@@ -207,15 +206,18 @@ class Fetcher:
             yield
 
     async def _with_retries(
-        self, url: str, headers: dict[str, str], timeout: float | None
+        self, url: str, host: str, headers: dict[str, str], timeout: float | None
     ) -> Fetched:
+        """Each attempt holds a slot; the wait between attempts does not."""
         attempt = 0
         while True:
             try:
-                return await self._attempt(url, headers, timeout)
+                async with self._host_slot(host), self._slots:
+                    return await self._attempt(url, headers, timeout)
             except _Retryable as exc:
                 if attempt >= self.policy.retries:
-                    raise SourceError(f"{exc.reason} (after {attempt + 1} attempts)") from None
+                    tries = f"; gave up after {attempt + 1} attempts" if attempt else ""
+                    raise SourceError(exc.reason + tries) from None
                 delay = self.policy.backoff * 2**attempt
                 if exc.retry_after is not None:
                     delay = min(max(delay, exc.retry_after), self.policy.backoff * 8)
@@ -242,9 +244,10 @@ class Fetcher:
         except TimeoutError:
             raise _Retryable(f"no complete response within {self.policy.deadline:g} s") from None
         except httpx.TooManyRedirects:
-            raise SourceError(
-                f"more than {self.policy.max_redirects} redirects (a redirect loop?)"
-            ) from None
+            most = self.policy.max_redirects
+            if most == 0:
+                raise SourceError("redirected, and fetch.max_redirects is 0") from None
+            raise SourceError(f"more than {most} redirects (a redirect loop?)") from None
         except httpx.TimeoutException as exc:
             what = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for data"
             limit = self.policy.connect_timeout if what == "connecting" else read
