@@ -262,6 +262,7 @@ class Fetcher:
 
     async def _receive(self, url: str, response: httpx.Response) -> Fetched:
         if response.status_code == 304 and self.cache is not None:
+            await response.aread()  # the empty body: left unread, httpx drops the connection
             cached = self.cache.load(url)
             if cached is not None:
                 self.counters.not_modified += 1

@@ -81,7 +81,15 @@ def collect(loaded: LoadedConfig, window: Window | None = None, zone: tzinfo = U
     The window only spares fetching the pages of feed entries that the screen stage
     would drop anyway; the screen stage itself decides and counts.
     """
-    return asyncio.run(_collect(loaded, window, zone))
+    box: list[Collected] = []
+
+    async def main() -> None:
+        # The result stays out of the task: on Python < 3.13 asyncio.run's exit reprs the
+        # main task, result and all (signal._int_to_enum), which here is every fetched body.
+        box.append(await _collect(loaded, window, zone))
+
+    asyncio.run(main())
+    return box[0]
 
 
 async def _collect(loaded: LoadedConfig, window: Window | None, zone: tzinfo) -> Collected:
