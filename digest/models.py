@@ -167,6 +167,45 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A number as a source stated it, and in a unit that can be compared across sources.
+
+    ``value`` is normalized: durations in minutes, money in units of its currency
+    (``300e9`` for "$300 billion"), percentages as 145.0 for "145%".
+    """
+
+    value: float
+    unit: str  # "percent", "percentage_points", "USD", "CNY", …, "minute", "day", "count", "year"
+    text: str  # as written: "145 percent", "$300 billion", "90-minute", "one and a half hours"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure: what it measures, its value (or change), and who reported it."""
+
+    label: str  # what it measures, in the sources' words: "US tariffs on Chinese goods"
+    value: Quantity  # the figure, or the value after a change
+    citations: tuple[Citation, ...]
+    before: Quantity | None = None  # set for a change: 145 % → 30 %
+    section: str | None = None  # the section of the sentence it came from
+    consistent: bool = True  # False when sources state different values for it
+    variants: tuple[Quantity, ...] = ()  # the other values stated, when not consistent
+    note: str | None = None  # e.g. "lowered by 115 points", "90-minute = one and a half hours"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone the sources name, with the roles they give them, merged across name variants."""
+
+    name: str  # the fullest form: "Howard Lutnick"
+    roles: tuple[str, ...]  # as stated: "Commerce Secretary"
+    aliases: tuple[str, ...]  # other forms seen: "Lutnick"
+    mentions: int
+    citations: tuple[Citation, ...]
+    pinned: bool = False  # on the config's watchlist
+
+
+@dataclass(frozen=True)
 class Section:
     """A section as rendered: its items already chosen and ordered."""
 
@@ -192,3 +231,6 @@ class Briefing:
     other: tuple[Item, ...] = ()  # kept for JSON and explain, not shown as a section
     window_start: datetime | None = None  # the coverage window, when the config sets one
     window_end: datetime | None = None
+    top_lines: tuple[Item, ...] = ()  # the most important items across sections
+    figures: tuple[Figure, ...] = ()
+    people: tuple[Person, ...] = ()
