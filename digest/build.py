@@ -57,7 +57,7 @@ def analyze(
     scored = Classifier(config.sections, config.classify, stemmer, hints).classify(sentences)
     items = dedupe.merge(scored, collected.sources, stemmer, documents)
     notes = {s.id: loaded.note(s) for s in config.sections}
-    sections, other = select.select(items, config.sections, notes)
+    sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
     briefing = Briefing(
         title=config.briefing.title,
         subtitle=config.briefing.subtitle,
@@ -70,6 +70,7 @@ def analyze(
         other=other,
         window_start=window.start,
         window_end=window.end if window.start else None,
+        top_lines=top,
     )
     return Analysis(collected.sources, statuses, tuple(scored), briefing)
 

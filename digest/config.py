@@ -274,6 +274,8 @@ class SectionConfig(_Noted):
     so ``tariff`` also matches ``tariffs``."""
     max_items: int = Field(default=5, ge=1, le=100)
     """At most this many items are shown in the section."""
+    max_words: int | None = Field(default=None, ge=10)
+    """At most about this many words in the section (the first item is always shown)."""
 
     @field_validator("id")
     @classmethod
@@ -314,6 +316,18 @@ class ClassifyConfig(_Model):
     """Weight of each word of a section's description found in a sentence."""
     hint_weight: float = Field(default=1.0, ge=0)
     """Points a source's section hints (``sources[].sections``) add to those sections."""
+
+
+class SelectConfig(_Model):
+    """How items are chosen and ordered within the sections' budgets."""
+
+    top_lines: int = Field(default=4, ge=0, le=10)
+    """How many items the "top lines" at the head of the briefing show (0: none)."""
+    order: Literal["importance", "time"] = "importance"
+    """Order of items within a section: most important first, or earliest published first."""
+    redundancy: float = Field(default=0.8, ge=0, le=1)
+    """How much an item is discounted for repeating what chosen items already say
+    (0: not at all; 1: only what is new counts)."""
 
 
 class BoilerplateConfig(_Model):
@@ -406,6 +420,8 @@ class Config(_Model):
     """The sections, in the order they appear."""
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     """Tuning for sorting sentences into sections."""
+    select: SelectConfig = Field(default_factory=SelectConfig)
+    """Top lines, ordering and redundancy of the chosen items."""
     boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
     """Extra boilerplate patterns."""
     fetch: FetchConfig = Field(default_factory=FetchConfig)

@@ -120,6 +120,7 @@ def _item(
             text=m.scored.sentence.text,
             url=_article(articles, m).url,
             title=_article(articles, m).title,
+            published=_article(articles, m).published,
         )
         for m in sorted(group, key=_pos)
     )

@@ -150,6 +150,7 @@ class Citation:
     text: str
     url: str | None = None  # the article itself, where the source gives one (feed entries, pages)
     title: str | None = None
+    published: datetime | None = None  # when the article was published, if known
 
 
 @dataclass(frozen=True)

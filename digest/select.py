@@ -1,39 +1,235 @@
-"""Select stage: the items each section shows, most relevant first, within its budget."""
+"""Select stage: what each section shows, the briefing's top lines, and a plain summary.
+
+What a briefing leaves out matters as much as what it keeps. Every choice here is
+greedy over *concepts* (stemmed word pairs that carry content), so two wordings of
+one fact do not both make the cut. In a section, an item is worth its section
+score plus a bonus per backing source, discounted by the share of its word pairs
+that chosen items already say (maximal marginal relevance). For a plain
+multi-document summary (:func:`summarize`, what ``bench/duc2004.py`` measures) a
+sentence is worth the concepts it adds, each weighted by the number of documents
+that state it, after Gillick & Favre's concept model.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .classify import OTHER
-from .config import SectionConfig
-from .models import Item, Section
+from .config import SectionConfig, SelectConfig
+from .models import Item, RawDocument, Role, Section
+from .text import STOPWORDS, Stemmer, tokens
+
+SUMMARY_MIN_WORDS = 8  # shorter sentences are datelines, captions and fragments
+SUMMARY_MAX_WORDS = 50
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    key: int
+    words: int
+    concepts: frozenset[str]
+    worth: float  # what the candidate is worth on its own, before coverage
+
+
+def concepts(text: str, stemmer: Stemmer) -> frozenset[str]:
+    """Stemmed bigrams with at least one content word, and the content words themselves.
+
+    Bigrams tell "trade talks" from "talks" and "trade"; unigrams let a short item
+    that names one thing still count as covering it.
+    """
+    words = [w for w in tokens(text) if w.isalnum() or "%" in w]
+    stems = [stemmer.stem(w) for w in words]
+    out = {s for w, s in zip(words, stems, strict=True) if w not in STOPWORDS and len(w) > 2}
+    for i in range(len(words) - 1):
+        if words[i] not in STOPWORDS or words[i + 1] not in STOPWORDS:
+            out.add(f"{stems[i]} {stems[i + 1]}")
+    return frozenset(out)
+
+
+def _greedy(
+    candidates: Sequence[_Candidate],
+    gain: Callable[[_Candidate, set[str]], float],
+    *,
+    max_items: int | None = None,
+    max_words: int | None = None,
+    overflow: bool = False,
+) -> list[int]:
+    """Pick, one at a time, the candidate that gains most given what is covered so far.
+
+    With ``overflow`` the last pick may run past ``max_words`` (DUC-style evaluation
+    cuts the text itself); otherwise the first pick is always allowed, so a section
+    with a tight word budget still shows its best item.
+    """
+    chosen: list[int] = []
+    covered: set[str] = set()
+    used = 0
+    left = list(candidates)
+    while left and (max_items is None or len(chosen) < max_items):
+        if max_words is not None and used >= max_words:
+            break
+        fitting = [
+            c
+            for c in left
+            if max_words is None or overflow or not chosen or used + c.words <= max_words
+        ]
+        if not fitting:
+            break
+        best = max(fitting, key=lambda c: (gain(c, covered), -c.key))
+        if gain(best, covered) <= 0:
+            break
+        chosen.append(best.key)
+        covered |= best.concepts
+        used += best.words
+        left.remove(best)
+    return chosen
+
+
+def _novel(redundancy: float) -> Callable[[_Candidate, set[str]], float]:
+    """Briefing items: worth, discounted by the share of their word pairs already said."""
+
+    def gain(c: _Candidate, covered: set[str]) -> float:
+        pairs = [x for x in c.concepts if " " in x]
+        said = sum(1 for x in pairs if x in covered) / len(pairs) if pairs else 0.0
+        return c.worth * (1.0 - redundancy * said)
+
+    return gain
+
+
+def _coverage(weight: Callable[[str], float]) -> Callable[[_Candidate, set[str]], float]:
+    """Plain summaries: the weight of the concepts a sentence adds, per (root) word."""
+
+    def gain(c: _Candidate, covered: set[str]) -> float:
+        fresh = sum(weight(x) for x in c.concepts if x not in covered)
+        return (c.worth + fresh) / math.sqrt(max(c.words, 1))
+
+    return gain
+
+
+# --------------------------------------------------------------------------- the briefing
 
 
 def select(
     items: Sequence[Item],
     sections: Sequence[SectionConfig],
     notes: Mapping[str, str | None] | None = None,
-) -> tuple[tuple[Section, ...], tuple[Item, ...]]:
-    """Return the shown sections and the ``other`` items (kept for JSON and explain)."""
-    chosen = []
+    settings: SelectConfig | None = None,
+    stemmer: Stemmer | None = None,
+) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Item, ...]]:
+    """The shown sections, the ``other`` items (kept for JSON and explain) and the top lines."""
+    settings = settings or SelectConfig()
+    stemmer = stemmer or Stemmer()
+    shapes = [concepts(i.text, stemmer) for i in items]
+    gain = _novel(settings.redundancy)
+    chosen_sections = []
+    picked: list[Item] = []
     for config in sections:
-        ranked = sorted(
-            (i for i in items if i.section == config.id),
-            key=lambda i: (-i.score, -len(i.source_numbers), _first(i)),
-        )
-        chosen.append(
+        members = [k for k, i in enumerate(items) if i.section == config.id]
+        candidates = [
+            _Candidate(k, _words(items[k].text), shapes[k], _worth(items[k])) for k in members
+        ]
+        keys = _greedy(candidates, gain, max_items=config.max_items, max_words=config.max_words)
+        shown = [items[k] for k in keys]
+        picked.extend(shown)
+        if settings.order == "time":
+            shown.sort(key=_when)
+        chosen_sections.append(
             Section(
                 id=config.id,
                 title=config.title,
                 description=config.description,
-                items=tuple(ranked[: config.max_items]),
+                items=tuple(shown),
                 note=(notes or {}).get(config.id, config.note),
             )
         )
     other = tuple(sorted((i for i in items if i.section == OTHER), key=_first))
-    return tuple(chosen), other
+    return tuple(chosen_sections), other, top_lines(picked, settings.top_lines, stemmer)
+
+
+def top_lines(items: Sequence[Item], count: int, stemmer: Stemmer) -> tuple[Item, ...]:
+    """The few items a reader must not miss: the weightiest, one per section first."""
+    if count <= 0 or not items:
+        return ()
+    ranked = sorted(items, key=lambda i: (-_worth(i), _first(i)))
+    firsts: dict[str, Item] = {}
+    for item in ranked:
+        firsts.setdefault(item.section, item)
+    lead = sorted(firsts.values(), key=lambda i: (-_worth(i), _first(i)))[:count]
+    rest = [i for i in ranked if i not in lead]
+    candidates = [
+        _Candidate(k, _words(i.text), concepts(i.text, stemmer), _worth(i))
+        for k, i in enumerate([*lead, *rest])
+    ]
+    pool = [*lead, *rest]
+    keys = _greedy(candidates, _novel(1.0), max_items=count)
+    return tuple(sorted((pool[k] for k in keys), key=lambda i: (-_worth(i), _first(i))))
+
+
+def _worth(item: Item) -> float:
+    """Section score, plus a bonus for each further source that states the item."""
+    return item.score + 3.0 * math.log2(len(item.source_numbers) or 1)
+
+
+def _when(item: Item) -> tuple[float, int, int]:
+    stamps = [c.published.timestamp() for c in item.citations if c.published]
+    first = _first(item)
+    return (min(stamps) if stamps else math.inf, *first)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 def _first(item: Item) -> tuple[int, int]:
     c = item.citations[0]
     return (c.number, c.sentence_index)
+
+
+# --------------------------------------------------------------------------- plain summary
+
+
+def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
+    """A multi-document summary of about ``words`` words: the selection, on its own.
+
+    Sentences come from the same extract and normalize stages as a briefing's;
+    a concept is worth the number of documents that state it, and the first
+    sentences of each document (where news puts its point) get a small lead.
+    """
+    from .extract import extract
+    from .normalize import Rules, normalize
+
+    rules = Rules.make()
+    stemmer = Stemmer()
+    texts: list[str] = []
+    candidates: list[_Candidate] = []
+    document_frequency: Counter[str] = Counter()
+    for number, body in enumerate(documents):
+        raw = RawDocument("doc", str(number), str(number), "text/plain", body.encode("utf-8"))
+        sentences = [s for s in normalize(extract(raw), rules) if s.role is Role.CONTENT]
+        seen: set[str] = set()
+        for position, sentence in enumerate(sentences):
+            text = " ".join(sentence.text.split())
+            count = _words(text)
+            found = concepts(text, stemmer)
+            seen |= found
+            if not SUMMARY_MIN_WORDS <= count <= SUMMARY_MAX_WORDS or _unfit(text):
+                continue
+            lead = 1.0 / (1 + position)  # the lede says what the story is
+            candidates.append(_Candidate(len(texts), count, found, lead))
+            texts.append(text)
+        document_frequency.update(seen)
+    floor = 2 if len(documents) > 2 else 1  # a concept one document mentions is its detail
+
+    def weight(concept: str) -> float:
+        n = document_frequency[concept]
+        return float(n) if n >= floor and " " in concept else 0.0
+
+    keys = _greedy(candidates, _coverage(weight), max_words=words, overflow=True)
+    return [texts[k] for k in keys]
+
+
+def _unfit(text: str) -> bool:
+    """Questions and quotations without their speaker read badly out of context."""
+    return text.endswith("?") or text.startswith(("“", '"')) or text.count('"') % 2 == 1

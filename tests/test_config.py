@@ -17,6 +17,7 @@ REFERENCE_MODELS = (
     config.PageSource,
     config.SectionConfig,
     config.ClassifyConfig,
+    config.SelectConfig,
     config.BoilerplateConfig,
     config.FetchConfig,
     config.OutputConfig,
@@ -220,7 +221,7 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
     found = problems(tmp_path, text)
     assert [p.split(": ", 1)[1] for p in found] == [
         "defaults: unknown key 'defaults' (known keys: "
-        "boilerplate, briefing, classify, fetch, output, sections, sources)"
+        "boilerplate, briefing, classify, fetch, output, sections, select, sources)"
     ]
 
 

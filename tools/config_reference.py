@@ -24,6 +24,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("sources[] (kind: page)", c.PageSource),
     ("sections[]", c.SectionConfig),
     ("classify", c.ClassifyConfig),
+    ("select", c.SelectConfig),
     ("boilerplate", c.BoilerplateConfig),
     ("fetch", c.FetchConfig),
     ("output", c.OutputConfig),
