@@ -24,6 +24,8 @@ from .text import STOPWORDS, Stemmer, tokens
 
 SUMMARY_MIN_WORDS = 8  # shorter sentences are datelines, captions and fragments
 SUMMARY_MAX_WORDS = 50
+LENGTH_EXPONENT = 0.7  # gain per word**0.7: between favouring short and long sentences
+LEAD_WEIGHT = 10.0  # worth of a document's first sentence (1/2 of it for the second, …)
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,11 @@ def _novel(redundancy: float) -> Callable[[_Candidate, set[str]], float]:
 
 
 def _coverage(weight: Callable[[str], float]) -> Callable[[_Candidate, set[str]], float]:
-    """Plain summaries: the weight of the concepts a sentence adds, per (root) word."""
+    """Plain summaries: the weight of the concepts a sentence adds, per word (damped)."""
 
     def gain(c: _Candidate, covered: set[str]) -> float:
         fresh = sum(weight(x) for x in c.concepts if x not in covered)
-        return (c.worth + fresh) / math.sqrt(max(c.words, 1))
+        return (c.worth + fresh) / max(c.words, 1) ** LENGTH_EXPONENT
 
     return gain
 
@@ -216,7 +218,7 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
             seen |= found
             if not SUMMARY_MIN_WORDS <= count <= SUMMARY_MAX_WORDS or _unfit(text):
                 continue
-            lead = 1.0 / (1 + position)  # the lede says what the story is
+            lead = LEAD_WEIGHT / (1 + position)  # the lede says what the story is
             candidates.append(_Candidate(len(texts), count, found, lead))
             texts.append(text)
         document_frequency.update(seen)
