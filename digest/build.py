@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import dedupe, deliver, extract, normalize, render, screen, select, sources
+from . import dedupe, deliver, extract, figures, normalize, people, render, screen, select, sources
 from .classify import Classifier
 from .config import BriefingConfig, LoadedConfig
 from .errors import NoSourcesError, SourceError
@@ -58,6 +58,7 @@ def analyze(
     items = dedupe.merge(scored, collected.sources, stemmer, documents)
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
+    watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
     briefing = Briefing(
         title=config.briefing.title,
         subtitle=config.briefing.subtitle,
@@ -71,6 +72,10 @@ def analyze(
         window_start=window.start,
         window_end=window.end if window.start else None,
         top_lines=top,
+        figures=figures.extract(scored, collected.sources, limit=config.figures.limit),
+        people=people.find(
+            sentences, collected.sources, watchlist, limit=config.people.limit, documents=documents
+        ),
     )
     return Analysis(collected.sources, statuses, tuple(scored), briefing)
 

@@ -330,6 +330,33 @@ class SelectConfig(_Model):
     (0: not at all; 1: only what is new counts)."""
 
 
+class FiguresConfig(_Model):
+    """The key-figures table: numbers with what they measure, checked across sources."""
+
+    limit: int = Field(default=12, ge=0, le=100)
+    """At most this many figures, most important first (0: no table)."""
+
+
+class WatchConfig(_Model):
+    """Someone the operator always wants in the who's who when the sources mention them."""
+
+    name: str = Field(min_length=1)
+    """The name as it should be shown, e.g. ``Scott Bessent``."""
+    aliases: list[str] = Field(default_factory=list)
+    """Other names the sources may use, e.g. ``[Bessent, the Treasury chief]``."""
+    role: str | None = None
+    """A role to show first, before the roles the sources state."""
+
+
+class PeopleConfig(_Model):
+    """The who's who: people the sources name, with their roles."""
+
+    limit: int = Field(default=15, ge=0, le=200)
+    """At most this many people, watched ones first, then the most widely mentioned (0: none)."""
+    watchlist: list[WatchConfig] = Field(default_factory=list)
+    """People pinned to the top of the who's who whenever they are mentioned."""
+
+
 class BoilerplateConfig(_Model):
     """Lines that are never content (credits, calls to action), on top of the built-in list."""
 
@@ -422,6 +449,10 @@ class Config(_Model):
     """Tuning for sorting sentences into sections."""
     select: SelectConfig = Field(default_factory=SelectConfig)
     """Top lines, ordering and redundancy of the chosen items."""
+    figures: FiguresConfig = Field(default_factory=FiguresConfig)
+    """The key-figures table."""
+    people: PeopleConfig = Field(default_factory=PeopleConfig)
+    """The who's who and its watchlist."""
     boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
     """Extra boilerplate patterns."""
     fetch: FetchConfig = Field(default_factory=FetchConfig)

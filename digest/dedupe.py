@@ -1,32 +1,52 @@
 """Dedupe stage: one item per statement, citing every source that made it.
 
-Two sentences are the same statement when they share most of their content words
-and do not disagree on numbers (a different number is a different fact), or when
-they quote the same words. This is the simple, exact version: the candidate
-search compares each sentence with the items found so far.
+Two sentences state the same thing when their rare words (names above all) and
+their quantities agree: "Bessent, Lutnick and Greer will lead the American
+delegation" and "… would represent the US side" share the three names; "a
+90-minute phone conversation" and "a call that lasted one and a half hours" share
+a duration once both are in minutes. A different number means a different fact.
+
+Candidates come from an inverted index on each sentence's *anchors* (rare stems,
+names, quantities, quotations), skipping anchors too common to tell sentences
+apart, so the cost grows with the number of sentences, not with its square. Only
+candidates get the precise comparison.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .figures import parse_quantities
 from .models import Citation, Document, Item, Role, Scored, SourceInfo
-from .text import Stemmer
+from .text import STOPWORDS, Stemmer
 
-MIN_SHARED = 4
-MIN_OVERLAP = 0.6
+SAME_SOURCE = 0.8  # one source repeating itself must be near-verbatim to merge
+OTHER_SOURCE = 0.5  # across sources a paraphrase is enough
+QUANTITY_BONUS = 0.3  # a shared quantity (not a year) is strong evidence of one fact
+MIN_SHARED = 3  # shared content words needed, unless a quantity or quotation is shared
 MIN_QUOTE_WORDS = 6
+MAX_POSTINGS = 64  # an anchor in more sentences than this is too common to block on
+NAME_WEIGHT = 1.5
 _QUOTE = re.compile(r"[“\"]([^”\"]{10,})[”\"]")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_UNCOMPARED = frozenset({"year", "date"})  # "in 2024" in two sentences proves nothing
 
 
 @dataclass(frozen=True)
 class _Shape:
     scored: Scored
     stems: frozenset[str]
-    numbers: frozenset[str]
+    names: frozenset[str]
+    quantities: frozenset[tuple[str, float]]
     quotes: frozenset[tuple[str, ...]]
+
+    @property
+    def source(self) -> str:
+        return self.scored.sentence.source_id
 
 
 def merge(
@@ -37,40 +57,91 @@ def merge(
 ) -> list[Item]:
     """Group content sentences that state the same thing; the best wording speaks for all.
 
-    ``documents`` lets each citation name the article it came from (its URL and title).
+    ``documents`` lets each citation name the article it came from (URL, title, date).
     """
     numbers = {s.id: s.number for s in sources}
-    articles = {(d.source_id, d.doc_id): d for d in documents}
     weights = {s.id: s.weight for s in sources}
+    articles = {(d.source_id, d.doc_id): d for d in documents}
     shapes = [_shape(s, stemmer) for s in scored if s.sentence.role is Role.CONTENT]
+    idf = _idf(shapes)
     ranked = sorted(
-        shapes,
-        key=lambda s: (-s.scored.score * weights.get(s.scored.sentence.source_id, 1.0), _pos(s)),
+        range(len(shapes)),
+        key=lambda k: (
+            -shapes[k].scored.score * weights.get(shapes[k].source, 1.0),
+            _pos(shapes[k]),
+        ),
     )
-    groups: list[list[_Shape]] = []
-    for shape in ranked:
+    found = [_anchors(shape, idf) for shape in shapes]
+    frequency = Counter(a for anchors in found for a in anchors)
+    postings: dict[str, list[int]] = defaultdict(list)
+    group_of: dict[int, int] = {}
+    groups: list[list[int]] = []
+    for k in ranked:
+        shape = shapes[k]
+        anchors = [a for a in found[k] if frequency[a] <= MAX_POSTINGS]
+        candidates = {j for a in anchors for j in postings[a]}
         best, best_group = 0.0, None
-        for group in groups:
-            score = max(similarity(shape, member) for member in group)
+        for j in sorted(candidates):
+            score = similarity(shape, shapes[j], idf)
             if score > best:
-                best, best_group = score, group
+                best, best_group = score, group_of[j]
         if best_group is None:
-            groups.append([shape])
-        else:
-            best_group.append(shape)
-    items = [_item(group, numbers, weights, articles) for group in groups]
+            best_group = len(groups)
+            groups.append([])
+        groups[best_group].append(k)
+        group_of[k] = best_group
+        for anchor in anchors:
+            postings[anchor].append(k)
+    items = [_item([shapes[k] for k in g], numbers, weights, articles) for g in groups]
     return sorted(items, key=lambda i: (i.section, -i.score))
 
 
-def similarity(a: _Shape, b: _Shape) -> float:
-    """How surely two sentences state the same thing: 0 when they do not."""
-    if a.numbers and b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
+def similarity(a: _Shape, b: _Shape, idf: dict[str, float]) -> float:
+    """How surely two sentences state the same thing; 0 below the merge threshold."""
+    if _conflict(a.quantities, b.quantities):
         return 0.0
-    shared = len(a.stems & b.stems)
-    overlap = shared / max(1, min(len(a.stems), len(b.stems)))
-    if a.quotes & b.quotes:
-        return max(overlap, MIN_OVERLAP)
-    return overlap if shared >= MIN_SHARED and overlap >= MIN_OVERLAP else 0.0
+    shared = a.stems & b.stems
+
+    def weight(stems: frozenset[str], names: frozenset[str]) -> float:
+        return sum(idf.get(s, 1.0) * (NAME_WEIGHT if s in names else 1.0) for s in stems)
+
+    smaller = min(weight(a.stems, a.names), weight(b.stems, b.names))
+    overlap = weight(shared, a.names | b.names) / smaller if smaller else 0.0
+    common = {q for q in a.quantities & b.quantities if q[0] not in _UNCOMPARED}
+    if common:
+        overlap += QUANTITY_BONUS
+    quoted = bool(a.quotes & b.quotes)
+    if quoted:
+        overlap = max(overlap, OTHER_SOURCE)
+    if len(shared) < MIN_SHARED and not common and not quoted:
+        return 0.0
+    threshold = SAME_SOURCE if a.source == b.source else OTHER_SOURCE
+    return overlap if overlap >= threshold else 0.0
+
+
+def _conflict(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) -> bool:
+    """Both state a quantity of some unit, and no value of that unit agrees."""
+    for unit in {u for u, _ in a} & {u for u, _ in b}:
+        if not {v for u, v in a if u == unit} & {v for u, v in b if u == unit}:
+            return True
+    return False
+
+
+def _anchors(shape: _Shape, idf: dict[str, float]) -> list[str]:
+    """What a sentence can be found by: its rarer words, names, quantities, quotations."""
+    rare = sorted(shape.stems, key=lambda s: (-idf.get(s, 0.0), s))[:8]
+    out = [f"w:{s}" for s in rare]
+    out += [f"q:{u}:{v:g}" for u, v in sorted(shape.quantities) if u not in _UNCOMPARED]
+    out += ["quote:" + " ".join(q) for q in sorted(shape.quotes)]
+    return out
+
+
+def _idf(shapes: Sequence[_Shape]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for shape in shapes:
+        df.update(shape.stems)
+    n = len(shapes)
+    return {stem: math.log((n + 1) / (count + 1)) + 1.0 for stem, count in df.items()}
 
 
 def _shape(scored: Scored, stemmer: Stemmer) -> _Shape:
@@ -81,11 +152,47 @@ def _shape(scored: Scored, stemmer: Stemmer) -> _Shape:
         words = tuple(stemmer.stems(quote))
         if len(words) >= MIN_QUOTE_WORDS:
             quotes.add(words)
+    names = {stemmer.stem(n.lower()) for n in _NAME.findall(text)}
+    quantities = set()
+    for quantity, _, _ in parse_quantities(text):
+        quantities.add((quantity.unit, round(quantity.value, 6)))
     return _Shape(
         scored=scored,
-        stems=frozenset(s for s in stems if not s[0].isdigit()),
-        numbers=frozenset(s for s in stems if s[0].isdigit()),
+        stems=frozenset(s for s in stems if not s[0].isdigit() and s not in STOPWORDS),
+        names=frozenset(n for n in names if n in set(stems)),
+        quantities=frozenset(quantities),
         quotes=frozenset(quotes),
+    )
+
+
+def _item(
+    group: list[_Shape],
+    numbers: dict[str, int],
+    weights: dict[str, float],
+    articles: dict[tuple[str, str], Document],
+) -> Item:
+    lead = group[0]  # highest score: it decides the section
+    # The most informative wording: most content words and quantities, then the lead's own.
+    wording = max(group, key=lambda s: (len(s.stems) + 2 * len(s.quantities), s is lead))
+    citations = tuple(
+        Citation(
+            source_id=m.source,
+            number=numbers.get(m.source, 0),
+            doc_id=m.scored.sentence.doc_id,
+            sentence_index=m.scored.sentence.index,
+            text=m.scored.sentence.text,
+            url=_article(articles, m).url,
+            title=_article(articles, m).title,
+            published=_article(articles, m).published,
+        )
+        for m in sorted(group, key=_pos)
+    )
+    weight = weights.get(lead.source, 1.0)
+    return Item(
+        text=wording.scored.sentence.text,
+        section=lead.scored.section,
+        score=round(lead.scored.score * weight, 4),
+        citations=citations,
     )
 
 
@@ -100,34 +207,3 @@ def _article(articles: dict[tuple[str, str], Document], shape: _Shape) -> Docume
 def _pos(shape: _Shape) -> tuple[str, str, int]:
     s = shape.scored.sentence
     return (s.source_id, s.doc_id, s.index)
-
-
-def _item(
-    group: list[_Shape],
-    numbers: dict[str, int],
-    weights: dict[str, float],
-    articles: dict[tuple[str, str], Document],
-) -> Item:
-    lead = group[0]  # highest score: it decides the section
-    # The most informative wording: most content words, then the lead's own.
-    wording = max(group, key=lambda s: (len(s.stems) + len(s.numbers), s is lead))
-    citations = tuple(
-        Citation(
-            source_id=m.scored.sentence.source_id,
-            number=numbers.get(m.scored.sentence.source_id, 0),
-            doc_id=m.scored.sentence.doc_id,
-            sentence_index=m.scored.sentence.index,
-            text=m.scored.sentence.text,
-            url=_article(articles, m).url,
-            title=_article(articles, m).title,
-            published=_article(articles, m).published,
-        )
-        for m in sorted(group, key=_pos)
-    )
-    weight = weights.get(lead.scored.sentence.source_id, 1.0)
-    return Item(
-        text=wording.scored.sentence.text,
-        section=lead.scored.section,
-        score=round(lead.scored.score * weight, 4),
-        citations=citations,
-    )

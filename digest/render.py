@@ -19,7 +19,12 @@ and keep the rest. Every template sees the same context:
 ``coverage``
     the time window, as readers see it (``20 Nov 18:30 – 21 Nov 2026 06:30 EST``), or None;
 ``publishers``
-    sorted, distinct publishers (PDF author metadata).
+    sorted, distinct publishers (PDF author metadata);
+``figures``
+    one :class:`FigureView` per key figure: the :class:`~digest.models.Figure` fields plus
+    ``shown`` (``145 % → 30 %``), ``variants_shown`` and ``source_numbers``;
+``person_sources``
+    for each of ``briefing.people``, the source numbers that mention them.
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
 Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``).
@@ -54,7 +59,17 @@ from markupsafe import Markup
 
 from .config import FORMATS
 from .errors import RenderError
-from .models import Briefing, Item, SourceInfo, SourceStatus, Status
+from .models import (
+    Briefing,
+    Citation,
+    Figure,
+    Item,
+    Person,
+    Quantity,
+    SourceInfo,
+    SourceStatus,
+    Status,
+)
 
 SCHEMA_ID = "digest.briefing/1"
 TEMPLATES = {"md": "briefing.md.j2", "html": "briefing.html.j2"}
@@ -171,6 +186,9 @@ def to_json(briefing: Briefing) -> dict[str, Any]:
             else None
         ),
         "note": briefing.note,
+        "top_lines": [_item_json(i) for i in briefing.top_lines],
+        "figures": [_figure_json(f) for f in briefing.figures],
+        "people": [_person_json(p) for p in briefing.people],
         "sections": [
             {
                 "id": s.id,
@@ -240,6 +258,8 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "created": briefing_start(briefing).isoformat(),
         "coverage": coverage(briefing),
         "publishers": sorted({s.publisher for s in briefing.sources if s.publisher}),
+        "figures": [_figure_view(f) for f in briefing.figures],
+        "person_sources": [_numbers(p.citations) for p in briefing.people],
     }
 
 
@@ -448,24 +468,98 @@ def _source_view(source: SourceInfo, status: SourceStatus | None) -> SourceView:
     )
 
 
+@dataclass(frozen=True)
+class FigureView:
+    """A key figure as the table shows it."""
+
+    label: str
+    shown: str
+    consistent: bool
+    variants_shown: str
+    note: str | None
+    section: str | None
+    source_numbers: tuple[int, ...]
+
+
+def show_quantity(quantity: Quantity) -> str:
+    """``145 %``, ``115 points``; other units as the source wrote them."""
+    if quantity.unit == "percent":
+        return f"{quantity.value:g} %"
+    if quantity.unit == "percentage_points":
+        return f"{quantity.value:g} points"
+    return quantity.text
+
+
+def _figure_view(figure: Figure) -> FigureView:
+    shown = show_quantity(figure.value)
+    if figure.before is not None:
+        shown = f"{show_quantity(figure.before)} → {shown}"
+    return FigureView(
+        label=figure.label,
+        shown=shown,
+        consistent=figure.consistent,
+        variants_shown=", ".join(show_quantity(v) for v in figure.variants),
+        note=figure.note,
+        section=figure.section,
+        source_numbers=_numbers(figure.citations),
+    )
+
+
+def _numbers(citations: Sequence[Citation]) -> tuple[int, ...]:
+    return tuple(sorted({c.number for c in citations}))
+
+
+def _citation_json(c: Citation) -> dict[str, Any]:
+    return {
+        "source_id": c.source_id,
+        "source": c.number,
+        "doc_id": c.doc_id,
+        "sentence_index": c.sentence_index,
+        "text": c.text,
+        "url": c.url,
+        "title": c.title,
+    }
+
+
+def _quantity_json(q: Quantity | None) -> dict[str, Any] | None:
+    if q is None:
+        return None
+    return {"value": q.value, "unit": q.unit, "text": q.text}
+
+
+def _figure_json(f: Figure) -> dict[str, Any]:
+    return {
+        "label": f.label,
+        "value": _quantity_json(f.value),
+        "before": _quantity_json(f.before),
+        "consistent": f.consistent,
+        "variants": [_quantity_json(v) for v in f.variants],
+        "note": f.note,
+        "section": f.section,
+        "sources": list(_numbers(f.citations)),
+        "citations": [_citation_json(c) for c in f.citations],
+    }
+
+
+def _person_json(p: Person) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "roles": list(p.roles),
+        "aliases": list(p.aliases),
+        "mentions": p.mentions,
+        "pinned": p.pinned,
+        "sources": list(_numbers(p.citations)),
+        "citations": [_citation_json(c) for c in p.citations],
+    }
+
+
 def _item_json(item: Item) -> dict[str, Any]:
     return {
         "text": item.text,
         "section": item.section,
         "score": round(item.score, 4),
         "sources": list(item.source_numbers),
-        "citations": [
-            {
-                "source_id": c.source_id,
-                "source": c.number,
-                "doc_id": c.doc_id,
-                "sentence_index": c.sentence_index,
-                "text": c.text,
-                "url": c.url,
-                "title": c.title,
-            }
-            for c in item.citations
-        ],
+        "citations": [_citation_json(c) for c in item.citations],
     }
 
 

@@ -24,6 +24,7 @@ from .text import STOPWORDS, Stemmer, tokens
 
 SUMMARY_MIN_WORDS = 8  # shorter sentences are datelines, captions and fragments
 SUMMARY_MAX_WORDS = 50
+CORROBORATION = 4.0  # points for a second source (log2: +4 more at four sources)
 LENGTH_EXPONENT = 0.7  # gain per word**0.7: between favouring short and long sentences
 LEAD_WEIGHT = 10.0  # worth of a document's first sentence (1/2 of it for the second, …)
 
@@ -170,8 +171,9 @@ def top_lines(items: Sequence[Item], count: int, stemmer: Stemmer) -> tuple[Item
 
 
 def _worth(item: Item) -> float:
-    """Section score, plus a bonus for each further source that states the item."""
-    return item.score + 3.0 * math.log2(len(item.source_numbers) or 1)
+    """Section score, plus a bonus for corroboration: a fact two sources state outranks
+    a slightly better-matching one that only one source states."""
+    return item.score + CORROBORATION * math.log2(len(item.source_numbers) or 1)
 
 
 def _when(item: Item) -> tuple[float, int, int]:

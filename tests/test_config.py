@@ -18,6 +18,9 @@ REFERENCE_MODELS = (
     config.SectionConfig,
     config.ClassifyConfig,
     config.SelectConfig,
+    config.FiguresConfig,
+    config.PeopleConfig,
+    config.WatchConfig,
     config.BoilerplateConfig,
     config.FetchConfig,
     config.OutputConfig,
@@ -221,7 +224,7 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
     found = problems(tmp_path, text)
     assert [p.split(": ", 1)[1] for p in found] == [
         "defaults: unknown key 'defaults' (known keys: "
-        "boilerplate, briefing, classify, fetch, output, sections, select, sources)"
+        "boilerplate, briefing, classify, fetch, figures, output, people, sections, select, sources)"
     ]
 
 

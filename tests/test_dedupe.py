@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digest.dedupe import merge
 from digest.models import Role, Scored, Sentence, SourceInfo
 from digest.text import Stemmer
@@ -113,3 +115,109 @@ def test_section_comes_from_the_best_scored_member() -> None:
 def test_non_content_is_never_an_item() -> None:
     heading = Sentence("a", "a.txt", Role.HEADING, "Tariffs and Trade", 0, 0)
     assert merge([Scored(heading, "other", 0.0)], SOURCES, Stemmer()) == []
+
+
+def test_a_duration_in_other_words_is_the_same_fact() -> None:
+    items = merge(
+        [
+            scored(
+                "a",
+                2,
+                "The announcement follows a 90-minute phone conversation between Trump and Chinese President Xi Jinping, their first one-on-one call since Trump’s return to the White House.",
+            ),
+            scored(
+                "b",
+                1,
+                "“Our respective teams will be meeting shortly at a location to be determined,” President Trump announced on Truth Social after what he described as a “very good phone call” that lasted for one and a half hours.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    [item] = items
+    assert item.source_numbers == (1, 2)
+
+
+def test_the_same_words_with_another_duration_are_another_fact() -> None:
+    items = merge(
+        [
+            scored(
+                "a",
+                2,
+                "The announcement follows a 90-minute phone conversation between Trump and Chinese President Xi Jinping.",
+            ),
+            scored(
+                "b",
+                1,
+                "The announcement follows a 40-minute phone conversation between Trump and Chinese President Xi Jinping.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert len(items) == 2
+
+
+def test_a_shared_number_alone_does_not_make_one_fact() -> None:
+    items = merge(
+        [
+            scored(
+                "a",
+                1,
+                "While both sides agreed to stand down for 90 days, tariffs could rise again if negotiations falter.",
+            ),
+            scored(
+                "b",
+                1,
+                "Claims that China has violated the 90-day truce by not loosening trade restrictions on critical minerals top the list.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert len(items) == 2
+
+
+def test_one_source_repeating_itself_merges_only_near_verbatim() -> None:
+    sentences = [
+        scored(
+            "a",
+            1,
+            "Markets rallied on Thursday after the phone call was announced by the White House.",
+        ),
+        scored(
+            "a",
+            9,
+            "Markets rallied on Thursday after the phone call was announced by the White House press office.",
+        ),
+        scored(
+            "a", 12, "Markets slipped on Friday as doubts about the phone call grew in Washington."
+        ),
+    ]
+    items = merge(sentences, SOURCES, Stemmer())
+    assert sorted(len(i.citations) for i in items) == [1, 2]
+
+
+def test_candidates_are_not_all_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.dedupe as dedupe
+
+    calls = 0
+    real = dedupe.similarity
+
+    def counting(*args: object) -> float:
+        nonlocal calls
+        calls += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dedupe, "similarity", counting)
+    words = [f"w{i:04d}" for i in range(4000)]
+    sentences = [
+        scored(
+            "a" if n % 2 else "b",
+            n,
+            " ".join(words[(7 * n + k * 13) % 4000] for k in range(12)) + " officials said.",
+        )
+        for n in range(2000)
+    ]
+    merge(sentences, SOURCES, Stemmer())
+    assert calls < 20 * len(sentences)  # all pairs would be 2 million

@@ -445,6 +445,9 @@ def test_json_content_and_round_trip(outputs: dict[str, bytes], briefing: Briefi
         "timezone",
         "window",
         "note",
+        "top_lines",
+        "figures",
+        "people",
         "sections",
         "other",
         "sources",
@@ -604,3 +607,70 @@ def test_coverage_window_in_every_format(briefing: Briefing) -> None:
     jsonschema.validate(data, json.loads(schema_path().read_text(encoding="utf-8")))
     assert json.loads(render(briefing, ["json"])["json"])["window"] is None
     assert "covers" not in render(briefing, ["md"])["md"].decode("utf-8")
+
+
+# --------------------------------------------------------------------------- intelligence
+
+
+def intelligence_briefing(briefing: Briefing) -> Briefing:
+    from digest.models import Figure, Person, Quantity
+
+    cite = briefing.sections[0].items[0].citations
+    top = briefing.sections[0].items[0]
+    return replace(
+        briefing,
+        top_lines=(top,),
+        figures=(
+            Figure(
+                "US tariffs on <b>Chinese</b> goods",
+                Quantity(30.0, "percent", "30 percent"),
+                cite,
+                before=Quantity(145.0, "percent", "145 percent"),
+                note="lowered by 115 points",
+            ),
+            Figure(
+                "phone call",
+                Quantity(90.0, "minute", "90-minute"),
+                cite[:1],
+                consistent=False,
+                variants=(Quantity(60.0, "minute", "an hour"),),
+            ),
+        ),
+        people=(
+            Person("Howard Lutnick", ("Commerce Secretary",), ("Lutnick",), 3, cite, pinned=True),
+        ),
+    )
+
+
+def test_top_lines_key_figures_and_whos_who_in_every_format(briefing: Briefing) -> None:
+    rich = intelligence_briefing(briefing)
+    out = render(rich, ["md", "html", "json"])
+    md = out["md"].decode("utf-8")
+    assert md.index("## Top lines") < md.index("## Key figures") < md.index("## The call")
+    assert (
+        "| US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods | 145 % → 30 % — *lowered by 115 points* | [1] [2] |"
+        in md
+    )
+    assert "| phone call | 90-minute **(sources differ: an hour)** | [1] |" in md
+    assert "- **Howard Lutnick** — Commerce Secretary [1] [2] *(watchlist)*" in md
+    html = out["html"].decode("utf-8")
+    assert_inert(html)
+    assert "<td>US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods</td>" in html
+    assert 'class="disputed"' in html and "sources differ: an hour" in html
+    assert html.index('id="top-lines"') < html.index('id="key-figures"') < html.index("<main>")
+    assert html.index("</main>") < html.index('id="people"') < html.index('id="sources"')
+    data = json.loads(out["json"])
+    jsonschema.validate(data, json.loads(schema_path().read_text(encoding="utf-8")))
+    [first, second] = data["figures"]
+    assert first["before"] == {"value": 145.0, "unit": "percent", "text": "145 percent"}
+    assert first["sources"] == [1, 2] and len(first["citations"]) == 3
+    assert second["consistent"] is False and second["variants"][0]["text"] == "an hour"
+    assert data["people"][0]["name"] == "Howard Lutnick" and data["people"][0]["pinned"] is True
+    assert data["top_lines"][0]["text"] == rich.top_lines[0].text
+
+
+def test_no_figures_no_table(briefing: Briefing) -> None:
+    out = render(briefing, ["md", "html"])
+    assert "Key figures" not in out["md"].decode("utf-8")
+    assert "Key figures" not in out["html"].decode("utf-8")
+    assert "Who" not in out["md"].decode("utf-8")

@@ -1,0 +1,1240 @@
+"""Key-figures stage: the numbers of the story, what each measures, and who stated it.
+
+An analyst checks the numbers first, and numbers are where sources round, garble
+or disagree. This stage finds percentages, money, durations, counts and dates in
+content sentences, labels each with what it measures in the source's own words,
+pairs "from A to B" changes, and merges the same figure across sources: shown
+once when they agree (a 90-minute call is a call of one and a half hours; a cut
+of 115 points is 145 % → 30 %), flagged when they do not. Every figure cites the
+sentences it came from.
+
+The method is plain rules on the sentence's words, not a language model: it must
+work on any story, run in milliseconds and let an operator see why a figure was
+read the way it was. Its limits are those of rules (see ``parse_quantities`` and
+``extract``): a label is the noun phrase a number modifies or is governed by,
+found from word shapes and small lists of function words, not from a parse.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .classify import OTHER
+from .models import Citation, Figure, Quantity, Role, Scored, SourceInfo
+from .text import STOPWORDS, Stemmer, tokens
+
+MAX_LABEL_WORDS = 8
+_WALK = 14  # words a phrase before a number may have
+_CONTEXT = 10  # words either side that count as a figure's context
+
+# --------------------------------------------------------------------------- numbers
+
+_ONES = "one two three four five six seven eight nine".split()
+_TEENS = "eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_VALUES = {
+    **{w: i + 1 for i, w in enumerate(_ONES)},
+    "ten": 10,
+    **{w: i + 11 for i, w in enumerate(_TEENS)},
+    **{w: (i + 2) * 10 for i, w in enumerate(_TENS)},
+    "dozen": 12,
+}
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_WORDNUM = (
+    rf"\b(?:(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(_ONES)}))?|{'|'.join(_TEENS)}|ten"
+    rf"|{'|'.join(_ONES)}|(?:a\s+)?dozen)\b"
+)
+_NUM = rf"(?P<num>{_DIGITS}|{_WORDNUM})"
+_HALF = r"(?P<half>\s+and\s+a\s+half)?"
+_SCALES = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "k": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "tn": 1e12,
+    "trn": 1e12,
+}
+_SCALE = r"(?:\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?"
+_APPROX_WORDS = (
+    r"about|approximately|approx\.|nearly|almost|around|roughly|some|up\s+to|more\s+than|"
+    r"over|less\s+than|under|at\s+least|at\s+most|as\s+(?:many|much)\s+as|close\s+to|"
+    r"an\s+estimated|(?:just|well)\s+(?:over|under)|fewer\s+than|upwards\s+of"
+)
+_APPROX = rf"(?:\b(?:{_APPROX_WORDS})\s+)?"
+_IS_APPROX = re.compile(rf"^(?:{_APPROX_WORDS})\s", re.IGNORECASE)
+_LB = r"(?<![\w$€£¥.,/:-])"  # a number starts a word: not "G7", "COVID-19", "1.5"
+
+_CURRENCY = {
+    "$": "USD",
+    "us$": "USD",
+    "a$": "AUD",
+    "c$": "CAD",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "nz$": "NZD",
+    "r$": "BRL",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "cn¥": "CNY",
+    "₹": "INR",
+    "₩": "KRW",
+    "rmb": "CNY",
+    "dollars": "USD",
+    "us dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "yen": "JPY",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "rupees": "INR",
+    "rubles": "RUB",
+    "roubles": "RUB",
+}
+_CODES = "USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|INR"
+_DURATIONS = {  # unit word → (unit, factor): under a day in minutes, longer in days
+    "second": ("minute", 1 / 60),
+    "sec": ("minute", 1 / 60),
+    "minute": ("minute", 1.0),
+    "min": ("minute", 1.0),
+    "hour": ("minute", 60.0),
+    "hr": ("minute", 60.0),
+    "day": ("day", 1.0),
+    "week": ("day", 7.0),
+    "month": ("day", 30.0),
+    "year": ("day", 365.0),
+    "decade": ("day", 3650.0),
+}
+_TO_MINUTES = {"minute": 1.0, "day": 1440.0}
+_MEASURES = {
+    "mph": "mph",
+    "km/h": "km/h",
+    "kph": "km/h",
+    "mile": "mile",
+    "miles": "mile",
+    "km": "km",
+    "kilometres": "km",
+    "kilometers": "km",
+    "metres": "m",
+    "meters": "m",
+    "feet": "ft",
+    "foot": "ft",
+    "inches": "inch",
+    "tonnes": "tonne",
+    "tons": "ton",
+    "barrels": "barrel",
+    "acres": "acre",
+    "hectares": "hectare",
+    "degrees": "degree",
+}
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_MONTH_ABBR = {"Jan.": 1, "Feb.": 2, "Mar.": 3, "Apr.": 4, "Jun.": 6, "Jul.": 7, "Aug.": 8}
+_MONTH_ABBR |= {"Sep.": 9, "Sept.": 9, "Oct.": 10, "Nov.": 11, "Dec.": 12}
+_MONTH = "|".join([*_MONTHS, *(re.escape(a) for a in _MONTH_ABBR)])
+_PART_DAY = {"early": 5, "mid": 15, "late": 25}
+
+_I = re.IGNORECASE
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "money",
+        re.compile(
+            rf"(?<![\w.]){_APPROX}(?P<cur>US\$|A\$|C\$|HK\$|S\$|NZ\$|R\$|CN¥|\$|€|£|¥|₹|₩"
+            rf"|(?:{_CODES})\s?)\s?(?P<num>{_DIGITS})(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b"
+            rf"|\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?",
+            _I,
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            rf"{_LB}{_APPROX}{_NUM}{_SCALE}\s+(?P<cur>(?:US\s+)?dollars|euros?|yen|yuan|renminbi"
+            rf"|rupees|rubles|roubles|{_CODES})\b",
+            _I,
+        ),
+    ),
+    (
+        "percent",
+        re.compile(
+            rf"{_LB}{_APPROX}{_NUM}(?:\s?%|\s+per\s?cent\b|\s+pct\b"
+            rf"|\s+(?P<points>percentage|basis)\s+points?\b)",
+            _I,
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            rf"{_LB}{_APPROX}{_NUM}{_HALF}(?:\s+|-)(?P<unit>seconds?|secs?|minutes?|mins?|hours?"
+            rf"|hrs?|days?|weeks?|months?|years?|decades?)(?:-long)?\b(?!-old)",
+            _I,
+        ),
+    ),
+    (
+        "duration",  # "an hour and a half"
+        re.compile(
+            rf"\b{_APPROX}(?:an?|one)\s+(?P<unit>minute|hour|day|week|month|year)"
+            rf"(?P<half>\s+and\s+a\s+half)\b",
+            _I,
+        ),
+    ),
+    (
+        "duration",  # "for an hour", "nearly a week"
+        re.compile(
+            rf"(?:(?<=\bfor )|(?<=\blasted )|(?<=\blasting )|(?<=\btook )"
+            rf"|\b(?:{_APPROX_WORDS})\s+)an?\s+(?P<unit>minute|hour|day|week|month|year|decade)"
+            rf"\b(?!-)",
+            _I,
+        ),
+    ),
+    (
+        "duration",  # "half an hour"
+        re.compile(rf"\b{_APPROX}(?P<half>half)\s+an?\s+(?P<unit>minute|hour|day)\b", _I),
+    ),
+    (
+        "duration",  # "a half-hour", "an hour-long"
+        re.compile(
+            r"\b(?:an?\s+)?(?:(?P<half>half)-(?P<unit>hour|day)|(?P<unit1>hour|day|week|month"
+            r"|year)-long)\b",
+            _I,
+        ),
+    ),
+    (
+        "measure",
+        re.compile(
+            rf"{_LB}{_APPROX}{_NUM}{_SCALE}[\s-]?(?P<unit>mph|km/h|kph|miles?|kilometres|kilometers"
+            rf"|km|metres|meters|feet|foot|inches|tonnes|tons|barrels|acres|hectares|degrees)\b",
+            _I,
+        ),
+    ),
+    (
+        "date",  # "mid-May", "early June 2025"
+        re.compile(
+            rf"\b(?P<part>(?i:early|mid|late))[\s-](?P<month>{_MONTH})(?:\s+(?P<year>(?:19|20)\d\d))?"
+            rf"(?!\w)"
+        ),
+    ),
+    (
+        "date",  # "June 5", "June 5, 2025"
+        re.compile(
+            rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+            rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?![\w%])"
+        ),
+    ),
+    (
+        "date",  # "5 June 2025"
+        re.compile(
+            rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})"
+            rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?!\w)"
+        ),
+    ),
+    ("date", re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")),
+    (
+        "year",
+        re.compile(
+            rf"{_LB}(?:(?P<part>(?i:early|mid|late))[\s-])?(?P<year>(?:1[89]|20)\d\d)"
+            rf"(?![\w%]|[.,]\d)"
+        ),
+    ),
+    ("count", re.compile(rf"{_LB}{_APPROX}{_NUM}{_SCALE}(?=\s+\S)", _I)),
+)
+
+_TIME_REFERENCE = re.compile(r"\s+(?:ago|earlier|later|before|after|old)\b", _I)
+_COUNT_WORD = re.compile(r"\s+((?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z’'-]*)")
+_PLURAL_IRREGULAR = frozenset(
+    "people children men women staff police personnel cattle troops aircraft".split()
+)
+_NOT_PLURAL = frozenset(
+    "news series species always perhaps whereas thus across plus sometimes various previous "
+    "serious famous nervous obvious analysis crisis basis thesis towards afterwards times".split()
+)
+
+
+def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
+    """Every quantity stated in ``text``, with its character span, in reading order.
+
+    Where forms overlap the earliest, then longest, reading wins ("one and a half
+    hours" is a duration, not the count "one"). Counts need a plural noun after
+    the number ("three U.S. envoys"); a bare number is never a quantity. Dates
+    get ``unit="date"`` and value ``yyyymmdd`` (``mmdd`` without a year).
+    """
+    found: list[tuple[int, int, int, Quantity]] = []
+    for priority, (kind, regex) in enumerate(_PATTERNS):
+        for match in regex.finditer(text):
+            quantity = _build(kind, match, text)
+            if quantity is not None:
+                found.append((match.start(), -(match.end() - match.start()), priority, quantity))
+    found.sort(key=lambda f: (f[0], f[1], f[2]))
+    out: list[tuple[Quantity, int, int]] = []
+    taken = 0
+    for start, negative_length, _, quantity in found:
+        if start >= taken:
+            out.append((quantity, start, start - negative_length))
+            taken = start - negative_length
+    return out
+
+
+def _number(text: str) -> float:
+    """ "300", "1,200.5", "seven", "twenty-five", "a dozen" → a float."""
+    text = text.strip().lower()
+    if text[0].isdigit():
+        return float(text.replace(",", ""))
+    words = text.split()[-1].split("-")
+    return float(sum(_WORD_VALUES[w] for w in words))
+
+
+def _build(kind: str, match: re.Match[str], text: str) -> Quantity | None:
+    """The Quantity a pattern's match states, or None when the match is not one after all."""
+    written = match.group()
+    groups = match.groupdict()
+    if kind == "money":
+        value = _number(groups["num"])
+        scale = groups.get("abbr") or groups.get("scale")
+        cur = re.sub(r"\s+", " ", groups["cur"].strip().lower())
+        unit = _CURRENCY.get(cur, cur.upper())
+        return Quantity(value * _SCALES[scale.lower()] if scale else value, unit, written)
+    if kind == "percent":
+        value = _number(groups["num"])
+        points = (groups.get("points") or "").lower()
+        if points == "basis":
+            return Quantity(value / 100, "percentage_points", written)
+        return Quantity(value, "percentage_points" if points else "percent", written)
+    if kind == "duration":
+        if _TIME_REFERENCE.match(text, match.end()):
+            return None  # "two weeks ago" is a time, not a length
+        word = (groups.get("unit") or groups.get("unit1") or "").lower().rstrip("s")
+        unit, factor = _DURATIONS[word]
+        num = groups.get("num")
+        half = groups.get("half")
+        if num is not None:
+            value = _number(num) + (0.5 if half else 0.0)
+        elif half and half.strip().lower() == "half":
+            value = 0.5
+        else:
+            value = 1.5 if half else 1.0
+        return Quantity(value * factor, unit, written)
+    if kind == "measure":
+        value = _number(groups["num"]) * _SCALES.get((groups.get("scale") or "").lower(), 1.0)
+        return Quantity(value, _MEASURES[groups["unit"].lower()], written)
+    if kind == "date":
+        month_name = groups["month"]
+        month = _MONTH_ABBR.get(month_name) or _MONTHS.index(month_name) + 1
+        day = (
+            int(groups["day"])
+            if groups.get("day")
+            else _PART_DAY.get((groups.get("part") or "").lower(), 0)
+        )
+        year = int(groups["year"]) if groups.get("year") else 0
+        if not 0 <= day <= 31:
+            return None
+        return Quantity(float(year * 10000 + month * 100 + day), "date", written)
+    if kind == "year":
+        return Quantity(float(groups["year"]), "year", written)
+    # a count: only with a plural noun after it ("three U.S. envoys", "12,000 jobs")
+    value = _number(groups["num"]) * _SCALES.get((groups.get("scale") or "").lower(), 1.0)
+    if value <= 1 or _count_noun(text, match.end()) is None:
+        return None
+    return Quantity(value, "count", written)
+
+
+def _count_noun(text: str, end: int) -> tuple[int, int] | None:
+    """The span of the plural noun phrase right after a count, if there is one."""
+    start = None
+    for _ in range(4):
+        match = _COUNT_WORD.match(text, end)
+        if match is None:
+            return None
+        word = match.group(1)
+        low = word.lower()
+        if word[:1].islower() and (low in STOPWORDS or low in _PREPOSITIONS or _verb_form(low)):
+            return None
+        if low in _WORD_VALUES or word in _MONTHS or low in _WEEKDAYS or low in _SCALES:
+            return None
+        if low.rstrip("s") in _DURATIONS or low in _MEASURES or low in _CURRENCY:
+            return None  # "two years ago", "ten miles": not things counted
+        start = match.start(1) if start is None else start
+        end = match.end(1)
+        if _plural(word):
+            return start, end
+    return None
+
+
+def _plural(word: str) -> bool:
+    low = word.lower()
+    if low in _PLURAL_IRREGULAR:
+        return True
+    return (
+        len(low) > 3
+        and low.endswith("s")
+        and not low.endswith(("ss", "us", "is", "’s", "'s", "ous"))
+        and low not in _NOT_PLURAL
+    )
+
+
+# --------------------------------------------------------------------------- words
+
+_DETERMINERS = frozenset(
+    "a an the its their his her our my your this that these those some any each every both "
+    "all such another".split()
+)
+_ARTICLES = frozenset("a an the its their his her our my your".split())
+_PREPOSITIONS = frozenset(
+    "of on in for against over into per across between among under about within without "
+    "through".split()
+)
+_REL = frozenset("that which who whom whose".split())
+_CLAUSE_STOPS = _REL | frozenset(
+    "where when and or but while as because although though if whether than so yet since "
+    "after before until unless whereas is are was were be been being has have had will would "
+    "could should can may might must shall do does did to by from with at not no nor said says "
+    "say according it he she they we i you them him me us there here then also".split()
+)
+_AUXILIARIES = frozenset(
+    "will would could should can may might must shall has have had is are was were be been "
+    "being do does did not".split()
+)
+_PARTICLES = frozenset("back down up off out away".split())
+_VERBS = frozenset(
+    "said says told made makes took takes came comes went goes gave gives found finds held holds "
+    "kept keeps met meets paid pays ran saw sees sent sends stood stands won wrote writes became "
+    "becomes began begins brought brings bought buys caught felt fell rose risen grew grown led "
+    "lost meant means spent spends struck thought thinks drew drove hit hits sought seeks reach "
+    "reaches exceeds remains follows includes shows represents affects lasts looms signals "
+    "suggests got gets put puts set".split()
+)
+_NOT_VERBS = frozenset(
+    "hundred speed need seed feed breed greed creed kindred sacred naked wicked rugged ragged "
+    "beloved aged red bed shed".split()
+)
+_ING_NOUNS = frozenset(
+    "spending funding housing lending borrowing shipping pricing building meeting morning "
+    "evening thing nothing something anything everything ceiling offering earnings savings "
+    "holdings financing training hearing ruling warning bombing shooting killing opening "
+    "beginning ending trading manufacturing banking marketing timing setting listing rating "
+    "polling landing reading recording wedding planning staffing processing engineering "
+    "advertising accounting clothing feeling understanding being".split()
+)
+_LY_KEEP = frozenset(
+    "supply family early daily weekly monthly quarterly yearly rally ally assembly monopoly "
+    "anomaly reply only".split()
+)
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_DOWN = frozenset(
+    "cut lower reduc decreas slash trim drop fall fell fallen declin eas shrink shrank shrunk "
+    "halv plung plummet sink sank sunk slid slide tumbl dip narrow lose lost slump".split()
+)
+_UP = frozenset(
+    "rais increas hike boost rise rose risen climb jump grow grew grown gain surg soar doubl "
+    "tripl expand widen add spike".split()
+)
+# A few general synonyms, so "goods" and "products", or "call" and "conversation", are
+# seen to name the same thing. Stems map to the first of their group.
+_SYNONYMS = {
+    stem: group[0]
+    for group in (
+        ("good", "product", "merchandis"),
+        ("call", "convers", "discuss", "chat"),
+        ("death", "dead", "fatal", "kill"),
+    )
+    for stem in group
+}
+_LABEL_STOPWORDS = STOPWORDS - {"us"}  # "U.S." is a word in a label, not a pronoun
+_QUOTES = frozenset("\"'“”‘’«»")
+_QUANTIFIERS = frozenset(
+    "swath range number lot lots host series variety share portion majority bulk array raft "
+    "slew handful fraction part total sum value amount worth basket batch set group".split()
+)
+
+_TOKEN = re.compile(
+    r"(?:(?:[A-Za-z]\.){2,}|[^\W_][\w’']*)(?:-(?:(?:[A-Za-z]\.){2,}|[^\W_][\w’']*))*|\S"
+)
+
+
+def _verb_form(low: str) -> bool:
+    """A word that looks like a verb by its form alone (lower-case, no context)."""
+    if low in _VERBS:
+        return True
+    if low.endswith("ed") and len(low) > 4 and low not in _NOT_VERBS:
+        return True
+    return low.endswith("ing") and len(low) > 5 and low not in _ING_NOUNS
+
+
+@dataclass(frozen=True)
+class _Tok:
+    """A word, a punctuation mark, or a whole quantity (``q`` is its index)."""
+
+    text: str
+    start: int
+    end: int
+    q: int = -1
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def word(self) -> bool:
+        return self.q < 0 and self.text[0].isalnum()
+
+    @property
+    def quote(self) -> bool:
+        return self.text in _QUOTES
+
+    @property
+    def lower_case(self) -> bool:
+        return self.text[0].islower()
+
+    def stop(self, words: frozenset[str]) -> bool:
+        """In ``words``, unless written as a name or abbreviation ("US", "U.S.")."""
+        return self.low in words and "." not in self.text and not self.text.isupper()
+
+
+def _tokenize(text: str, spans: Sequence[tuple[int, int]]) -> tuple[_Tok, ...]:
+    out: list[_Tok] = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        hit = next((i for i, (a, b) in enumerate(spans) if start < b and end > a), -1)
+        if hit < 0:
+            out.append(_Tok(match.group(), start, end))
+            continue
+        if out and out[-1].q == hit:
+            continue
+        a, b = spans[hit]
+        out.append(_Tok(text[a:b], a, b, hit))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One content sentence, tokenized, with its quantities (changes' bare "from" numbers too)."""
+
+    scored: Scored
+    toks: tuple[_Tok, ...]
+    quantities: tuple[Quantity, ...]
+    where: tuple[int, ...]  # the token index of each quantity
+    stem: Callable[[str], str]
+
+    @property
+    def text(self) -> str:
+        return self.scored.sentence.text
+
+    def verb(self, i: int) -> bool:
+        """Is token ``i`` a verb, as far as word shapes and lists can tell?"""
+        tok = self.toks[i]
+        if not tok.word or not tok.lower_case:
+            return False
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        if nxt is not None and nxt.word and nxt.low in _PARTICLES and tok.low not in STOPWORDS:
+            return True  # "stand down", "rolled back"
+        if self.change(i):
+            return True
+        return _verb_form(tok.low)
+
+    def change(self, i: int) -> int:
+        """+1 or -1 when token ``i`` is a verb of change ("raised", "rolled back"), else 0."""
+        tok = self.toks[i]
+        if not tok.word or not tok.lower_case:
+            return 0
+        if i > 0 and self.toks[i - 1].low in _ARTICLES:
+            return 0  # "a cut", "the increase": nouns
+        nxt = self.toks[i + 1].low if i + 1 < len(self.toks) else ""
+        stem = self.stem(tok.low)
+        if nxt == "back" and (stem in _DOWN or _verb_form(tok.low) or len(tok.low) <= 5):
+            return -1
+        return -1 if stem in _DOWN else 1 if stem in _UP else 0
+
+
+@dataclass(frozen=True)
+class _Label:
+    """What a figure measures, and the capitalized words before and after its first
+    preposition ("U.S." | "German" in "U.S. fees on German cars")."""
+
+    text: str
+    head: frozenset[str]
+    tail: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One figure as one sentence states it."""
+
+    kind: int  # _CHANGE, _DELTA or _VALUE
+    label: _Label
+    value: Quantity
+    before: Quantity | None
+    verb: str | None  # a delta's verb as written: "lowered"
+    precision: int  # how the label was found: 0 (a modifier) is surest
+    scored: Scored
+    weight: float
+    at: int  # character offset in the sentence
+    stems: frozenset[str]  # the label's stems, synonyms mapped
+    exact: frozenset[str]  # the label's stems as written
+    words: frozenset[str]  # the label's and the nearby words' stems, synonyms mapped
+
+    @property
+    def score(self) -> float:
+        return self.scored.score * self.weight
+
+    @property
+    def place(self) -> tuple[str, str, int, int]:
+        s = self.scored.sentence
+        return (s.source_id, s.doc_id, s.index, self.at)
+
+
+_CHANGE, _DELTA, _VALUE = 0, 1, 2
+
+
+def _sentence(scored: Scored, stem: Callable[[str], str]) -> _Sentence | None:
+    text = scored.sentence.text
+    parsed = parse_quantities(text)
+    if not parsed:
+        return None
+    parsed = _with_bare_befores(text, parsed)
+    toks = _tokenize(text, [(s, e) for _, s, e in parsed])
+    where = [0] * len(parsed)
+    for i, tok in enumerate(toks):
+        if tok.q >= 0:
+            where[tok.q] = i
+    return _Sentence(scored, toks, tuple(q for q, _, _ in parsed), tuple(where), stem)
+
+
+_BARE_FROM = re.compile(rf"\bfrom\s+(?P<all>{_APPROX}{_NUM}{_SCALE})\s+to\s+\Z", _I)
+_STATED = re.compile(
+    rf"(?P<num>{_DIGITS}|{_WORDNUM})(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b"
+    rf"|\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?",
+    _I,
+)
+
+
+def _with_bare_befores(
+    text: str, parsed: list[tuple[Quantity, int, int]]
+) -> list[tuple[Quantity, int, int]]:
+    """Add the unit-less first number of "from 145 to 30 percent", in the second's unit
+    (and scale: "from 2 to 3 billion dollars" starts at 2 billion)."""
+    out = list(parsed)
+    for after, start, _ in parsed:
+        match = _BARE_FROM.search(text, 0, start)
+        stated = _STATED.search(after.text)
+        if match is None or stated is None or after.unit in ("date", "year"):
+            continue
+        number, scale = _scaled(stated)
+        factor = after.value / (number * scale or 1.0)  # e.g. 60 for hours, in minutes
+        own, own_scale = _scaled(match)
+        value = own * (own_scale if match.group("scale") else scale) * factor
+        out.append((Quantity(value, after.unit, match.group("all")), *match.span("all")))
+    return sorted(out, key=lambda p: p[1])
+
+
+def _scaled(match: re.Match[str]) -> tuple[float, float]:
+    """A match's number and the scale word after it ("2.5", "bn" → 2.5, 1e9)."""
+    groups = match.groupdict()
+    scale = groups.get("abbr") or groups.get("scale") or ""
+    return _number(match.group("num")), _SCALES.get(scale.lower(), 1.0)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _walk_left(s: _Sentence, end: int) -> tuple[list[int], int]:
+    """The words of the clause before token ``end`` (in order), and the token it stopped at.
+
+    A quantity inside the phrase is dropped with its "of" or "by" ("fees on $300
+    million of goods" → "fees on goods"), or after a verb of change ("fell 8 percent");
+    any other quantity ends the phrase.
+    """
+    got: list[int] = []
+    i = end - 1
+    while i >= 0 and len(got) < _WALK:
+        tok = s.toks[i]
+        if tok.quote:
+            i -= 1
+            continue
+        if tok.low == "of" and i > 0 and s.toks[i - 1].q >= 0:
+            i -= 2
+            continue
+        if tok.q >= 0 and i > 0 and s.toks[i - 1].low == "by":
+            i -= 2
+            continue
+        if tok.q >= 0 and i > 0 and s.change(i - 1):
+            i -= 1  # "revenue fell 8 percent to $4 billion": the verb's amount
+            continue
+        if not tok.word or tok.stop(_CLAUSE_STOPS):
+            return got[::-1], i
+        got.append(i)
+        i -= 1
+    return got[::-1], i
+
+
+def _walk_right(s: _Sentence, start: int, *, limit: int = 4, participle: bool = False) -> list[int]:
+    """The noun phrase starting at token ``start``: words up to a function word or a verb."""
+    got: list[int] = []
+    i = start
+    while i < len(s.toks) and len(got) < limit:
+        tok = s.toks[i]
+        if tok.quote:
+            i += 1
+            continue
+        if not tok.word or tok.stop(STOPWORDS | _PREPOSITIONS | _CLAUSE_STOPS):
+            break
+        if tok.text in _MONTHS or tok.low in _WEEKDAYS:
+            break
+        if got and s.verb(i):
+            if participle and tok.low.endswith("ed"):
+                got.append(i)
+            break
+        got.append(i)
+        i += 1
+    return got
+
+
+def _parts(s: _Sentence, words: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """Split a clause at its last verb group: (subject, verb group, object)."""
+    flags = [s.verb(i) for i in words]
+    for k, i in enumerate(words):  # "temporarily rolled back": adverbs and particles join
+        near = (k > 0 and flags[k - 1]) or (k + 1 < len(words) and flags[k + 1])
+        low = s.toks[i].low
+        if near and (low in _PARTICLES or (low.endswith("ly") and low not in _LY_KEEP)):
+            flags[k] = True
+    if not any(flags):
+        return words, [], []
+    last = max(k for k, f in enumerate(flags) if f)
+    first = last
+    while first > 0 and flags[first - 1]:
+        first -= 1
+    previous = max((k for k in range(first) if flags[k]), default=-1)
+    return words[previous + 1 : first], words[first : last + 1], words[last + 1 :]
+
+
+def _np_before(s: _Sentence, end: int, *, verb_phrase: bool = False, depth: int = 0) -> list[int]:
+    """What the words before token ``end`` are about: the object of the clause's verb,
+    else its subject, else the noun before "that" ("a call that lasted") or before an
+    auxiliary ("fares will rise"). With ``verb_phrase``, the action itself ("walked out")."""
+    words, stop = _walk_left(s, end)
+    subject, verb, obj = _parts(s, words)
+    if verb_phrase and verb and (obj or subject):
+        return verb + obj if obj else subject + verb  # "lowered fees", "workers walked out"
+    if obj and _useful(s, obj):
+        return obj
+    if subject and _useful(s, subject):
+        return subject
+    if stop >= 0 and depth < 2 and s.toks[stop].stop(_REL | _AUXILIARIES):
+        return _np_before(s, stop, depth=depth + 1)
+    return verb if verb_phrase else []
+
+
+def _tail(s: _Sentence, after: int) -> list[int]:
+    """ "on German imports" after a number, dropping "a broad swath of"-like quantifiers."""
+    if after >= len(s.toks) or s.toks[after].low not in ("on", "for", "in", "against"):
+        return []
+    noun: list[int] = []
+    i = after + 1
+    while i < len(s.toks) and len(noun) < 7:
+        tok = s.toks[i]
+        if not tok.word or tok.stop(_CLAUSE_STOPS) or (noun and s.verb(i)):
+            break
+        noun.append(i)
+        i += 1
+    for k in range(len(noun) - 1, 0, -1):
+        if s.toks[noun[k]].low == "of" and s.toks[noun[k - 1]].low in _QUANTIFIERS:
+            noun = noun[k + 1 :]
+            break
+    noun = _trim(s, noun)
+    return [after, *noun] if _useful(s, noun) else []
+
+
+def _useful(s: _Sentence, words: list[int]) -> bool:
+    return any(
+        s.toks[i].word
+        and s.toks[i].text.isalpha()
+        and not s.toks[i].stop(_LABEL_STOPWORDS | _DETERMINERS | _PREPOSITIONS | _QUANTIFIERS)
+        for i in words
+    )
+
+
+def _trim(s: _Sentence, words: list[int]) -> list[int]:
+    edge = STOPWORDS | _DETERMINERS | _PREPOSITIONS
+    words = [i for i in words if s.toks[i].word]
+    while words and (
+        s.toks[words[0]].stop(edge)
+        or (s.toks[words[0]].low.endswith("ly") and s.toks[words[0]].low not in _LY_KEEP)
+    ):
+        words = words[1:]
+    while words and s.toks[words[-1]].stop(edge - _PARTICLES):  # keep "walked out"
+        words = words[:-1]
+    return words
+
+
+def _label(s: _Sentence, words: list[int], *, near_end: bool = True) -> _Label | None:
+    """Render token indices as a label; None when nothing useful is left."""
+    words = _trim(s, words)
+    if len(words) > MAX_LABEL_WORDS:
+        words = _trim(s, words[-MAX_LABEL_WORDS:] if near_end else words[:MAX_LABEL_WORDS])
+    if not words or not _useful(s, words):
+        return None
+    text = s.toks[words[0]].text
+    for a, b in itertools.pairwise(words):
+        gap = s.text[s.toks[a].end : s.toks[b].start] if b == a + 1 else " "
+        text += gap + s.toks[b].text
+    first_word = next((i for i, t in enumerate(s.toks) if t.word), -1)
+    head: set[str] = set()
+    tail: set[str] = set()
+    side = head
+    for i in words:
+        tok = s.toks[i]
+        if tok.stop(_PREPOSITIONS):
+            side = tail
+        elif tok.text[0].isupper() and i != first_word:
+            side.update(s.stem(t) for t in tokens(tok.text))
+    return _Label(" ".join(text.split()), frozenset(head), frozenset(tail))
+
+
+def _value_label(s: _Sentence, qi: int) -> tuple[_Label | None, int]:
+    """Label a quantity that is not part of a change, and say how sure the rule is."""
+    q = s.quantities[qi]
+    at = s.where[qi]
+    prev = s.toks[at - 1] if at > 0 else None
+    nxt = s.toks[at + 1] if at + 1 < len(s.toks) else None
+    if q.unit == "count":
+        span = _count_noun(s.text, s.toks[at].end)
+        if span is not None:
+            words = [i for i, t in enumerate(s.toks) if t.word and span[0] <= t.start < span[1]]
+            return _label(s, words, near_end=False), 1
+    hyphenated = re.search(r"-[a-z]+$", q.text, _I) is not None  # "90-minute", "an hour-long"
+    attributive = hyphenated and q.unit not in ("date", "year")
+    if not attributive and prev is not None and nxt is not None and nxt.word:
+        attributive = prev.low in _DETERMINERS or prev.low.endswith(("’s", "'s"))
+    if attributive and nxt is not None:
+        label = _label(s, _walk_right(s, at + 1, limit=3), near_end=False)
+        if label is not None:
+            return label, 0
+    if nxt is not None and nxt.low == "of":
+        noun = _walk_right(s, at + 2, participle=True)
+        label = _label(s, noun, near_end=False)
+        if label is not None:
+            return label, 1
+    if prev is not None and prev.low == "of":
+        noun = _np_before(s, at - 1)
+        if _useful(s, noun):
+            label = _label(s, noun + _tail(s, at + 1))
+            if label is not None:
+                return label, 1
+    duration = q.unit in _TO_MINUTES
+    if prev is not None and prev.word and prev.low in ("for", "over", "during") and duration:
+        label = _label(s, _np_before(s, at - 1, verb_phrase=True))
+        if label is not None:
+            return label, 2
+    if prev is not None and prev.word and prev.low in ("at", "to", "by", "around", "near"):
+        label = _label(s, _np_before(s, at - 1))
+        if label is not None:
+            return label, 2
+    if nxt is not None and nxt.low == "in" and q.unit not in ("percent", "date", "year"):
+        label = _label(s, _walk_right(s, at + 2, participle=True), near_end=False)
+        if label is not None:
+            return label, 1
+    if prev is not None and prev.word:
+        return _label(s, _np_before(s, at)), 3
+    return None, 3
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def _find(s: _Sentence, weight: float) -> list[_Found]:
+    """Every figure the sentence states: changes, then deltas, then plain values."""
+    out: list[_Found] = []
+    used: set[int] = set()
+    for bi, ai, anchor in _changes(s):
+        used.update((bi, ai))
+        label = _label(s, _np_before(s, anchor))
+        if label is not None:
+            before = s.quantities[bi]
+            out.append(_found(s, _CHANGE, label, s.quantities[ai], bi, weight, 1, before=before))
+    for qi, q in enumerate(s.quantities):
+        delta = None if qi in used or q.unit in ("date", "year") else _delta(s, qi)
+        if delta is not None:
+            used.add(qi)
+            sign, verb, words = delta
+            label = _label(s, words)
+            if label is not None:
+                value = Quantity(sign * q.value, q.unit, q.text)
+                out.append(_found(s, _DELTA, label, value, qi, weight, 1, verb=verb))
+    for qi in range(len(s.quantities)):
+        if qi not in used:
+            label, precision = _value_label(s, qi)
+            if label is not None:
+                value = s.quantities[qi]
+                out.append(_found(s, _VALUE, label, value, qi, weight, precision))
+    return out
+
+
+def _found(
+    s: _Sentence,
+    kind: int,
+    label: _Label,
+    value: Quantity,
+    qi: int,
+    weight: float,
+    precision: int,
+    *,
+    before: Quantity | None = None,
+    verb: str | None = None,
+) -> _Found:
+    """A statement of a figure; ``qi`` is its first quantity (a change's "before")."""
+    at = s.where[qi]
+    exact = frozenset(
+        s.stem(t) for t in tokens(label.text) if t not in _LABEL_STOPWORDS and not t[0].isdigit()
+    )
+    near = [
+        tok.text
+        for tok in s.toks[max(0, at - _CONTEXT) : at + _CONTEXT + 3]
+        if tok.word and not tok.stop(_LABEL_STOPWORDS)
+    ]
+    context = {s.stem(t) for w in near for t in tokens(w) if not t[0].isdigit()}
+    stems = frozenset(_SYNONYMS.get(x, x) for x in exact)
+    return _Found(
+        kind=kind,
+        label=label,
+        value=value,
+        before=before,
+        verb=verb,
+        precision=precision,
+        scored=s.scored,
+        weight=weight,
+        at=s.toks[at].start,
+        stems=stems,
+        exact=exact,
+        words=stems | frozenset(_SYNONYMS.get(x, x) for x in context),
+    )
+
+
+_FROM_TO = re.compile(r"\s+to\s+", _I)
+_TO_FROM = re.compile(r"\s+from\s+", _I)
+_DOWN_FROM = re.compile(r",?\s+(?:up|down)\s+from\s+", _I)
+
+
+def _changes(s: _Sentence) -> list[tuple[int, int, int]]:
+    """(before, after, anchor token) for each "from A to B", "to B from A", "B, down from A"."""
+    out: list[tuple[int, int, int]] = []
+    used: set[int] = set()
+    spans = [(s.toks[w].start, s.toks[w].end) for w in s.where]
+    for i in range(len(s.quantities) - 1):
+        j = i + 1
+        if i in used or not _same_dimension(s.quantities[i], s.quantities[j]):
+            continue
+        if s.quantities[i].unit in ("date", "year"):
+            continue
+        between = s.text[spans[i][1] : spans[j][0]]
+        ahead = s.toks[s.where[i] - 1].low if s.where[i] > 0 else ""
+        if ahead == "from" and _FROM_TO.fullmatch(between):
+            out.append((i, j, s.where[i] - 1))
+        elif _DOWN_FROM.fullmatch(between):
+            out.append((j, i, s.where[i] - 1 if ahead == "to" else s.where[i]))
+        elif ahead == "to" and _TO_FROM.fullmatch(between):
+            out.append((j, i, s.where[i] - 1))
+        else:
+            continue
+        used.update((i, j))
+    return out
+
+
+def _delta(s: _Sentence, qi: int) -> tuple[int, str, list[int]] | None:
+    """(sign, verb, label words) when the quantity is a change by an amount: "lowered
+    fees by 15 points", "shares fell 5 percent"."""
+    at = s.where[qi]
+    if at == 0:
+        return None
+    prev = s.toks[at - 1]
+    if prev.low == "by":
+        words, _ = _walk_left(s, at - 1)
+        subject, verb, obj = _parts(s, words)
+        sign = next((s.change(i) for i in reversed(verb) if s.change(i)), 0)
+        if sign:
+            said = " ".join(s.toks[i].text for i in verb if not s.toks[i].low.endswith("ly"))
+            return sign, said, obj or subject
+        return None
+    sign = s.change(at - 1)
+    amount = (
+        s.quantities[qi].unit in ("percent", "percentage_points")
+        or s.quantities[qi].unit in _CURRENCY.values()
+    )
+    if sign and amount and prev.low not in _PARTICLES:
+        words, _ = _walk_left(s, at)
+        subject, _, obj = _parts(s, words)
+        return sign, prev.text, subject
+    return None
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _dimension(q: Quantity) -> str:
+    return "time" if q.unit in _TO_MINUTES else q.unit
+
+
+def _same_dimension(a: Quantity, b: Quantity) -> bool:
+    return _dimension(a) == _dimension(b)
+
+
+def _base(q: Quantity) -> float:
+    return q.value * _TO_MINUTES.get(q.unit, 1.0)
+
+
+def _close(x: float, y: float, *, loose: bool, time: bool = False) -> bool:
+    tolerance = 0.1 if loose else 0.02 if time else 0.005
+    return abs(x - y) <= tolerance * max(abs(x), abs(y), 1e-9)
+
+
+def _same(a: Quantity, b: Quantity) -> bool:
+    """Equal once normalized: "90-minute" and "one and a half hours"."""
+    if not _same_dimension(a, b):
+        return False
+    loose = bool(_IS_APPROX.match(a.text) or _IS_APPROX.match(b.text))
+    return _close(_base(a), _base(b), loose=loose, time=a.unit in _TO_MINUTES)
+
+
+def _comparable(a: _Found, b: _Found) -> bool:
+    if (a.kind == _DELTA) != (b.kind == _DELTA):
+        change, delta = (a, b) if b.kind == _DELTA else (b, a)
+        if change.kind != _CHANGE:
+            return False
+        unit, kind = delta.value.unit, _dimension(change.value)
+        return (
+            unit == "percent"
+            or _dimension(delta.value) == kind
+            or (unit == "percentage_points" and kind == "percent")
+        )
+    return _same_dimension(a.value, b.value)
+
+
+def _consistent(a: _Found, b: _Found) -> bool:
+    """Do two statements of the same figure agree?"""
+    if a.kind == _DELTA and b.kind == _DELTA:
+        return _same(a.value, b.value)
+    if _DELTA in (a.kind, b.kind):
+        change, delta = (a, b) if b.kind == _DELTA else (b, a)
+        assert change.before is not None
+        return _agrees(change.before, change.value, delta.value)
+    if a.kind == _CHANGE and b.kind == _CHANGE:
+        assert a.before is not None and b.before is not None
+        return _same(a.before, b.before) and _same(a.value, b.value)
+    if a.kind == _CHANGE or b.kind == _CHANGE:
+        change, value = (a, b) if a.kind == _CHANGE else (b, a)
+        assert change.before is not None
+        return _same(change.value, value.value) or _same(change.before, value.value)
+    return _same(a.value, b.value)
+
+
+def _agrees(before: Quantity, after: Quantity, delta: Quantity) -> bool:
+    """Is a stated change by ``delta`` what going from ``before`` to ``after`` is?"""
+    loose = bool(_IS_APPROX.match(delta.text))
+    difference = _base(after) - _base(before)
+    if delta.unit == "percent":
+        relative = difference / _base(before) * 100 if before.value else None
+        if relative is not None and _close(relative, delta.value, loose=loose):
+            return True
+        return before.unit == "percent" and _close(difference, delta.value, loose=loose)
+    return _close(difference, _base(delta), loose=loose, time=delta.unit in _TO_MINUTES)
+
+
+def _clash(a: _Found, b: _Found) -> bool:
+    """Labels that name different things: "U.S. fees on German cars" and "fees on U.S.
+    cars" differ in whose cars, though their words overlap."""
+    return any(
+        x and y and not x & y
+        for x, y in ((a.label.head, b.label.head), (a.label.tail, b.label.tail))
+    )
+
+
+def _relation(a: _Found, b: _Found, *, lead: bool) -> float | None:
+    """How surely two statements are of the same figure; None when they are not.
+
+    Statements that agree need a word in common: in their labels, or one's label
+    among the words near the other's number, or (not for counts, whose small values
+    often coincide) three words near both numbers. Statements that disagree are one
+    figure only when ``b`` leads its group, their labels are alike, their sentences
+    share two more words and the values are within a factor of ten: a conflict is a
+    claim, so it needs more evidence.
+    """
+    if a.place[:3] == b.place[:3] or not _comparable(a, b) or _clash(a, b):
+        return None
+    shared = a.stems & b.stems
+    exact = len(a.exact & b.exact)
+    weight = exact + 0.5 * (len(shared) - exact)  # a synonym is weaker evidence than a word
+    similarity = weight / max(1, len(a.stems | b.stems))
+    context = (a.words - a.stems) & (b.words - b.stems)
+    if _consistent(a, b):
+        linked = shared or a.stems & b.words or b.stems & a.words
+        if not linked and a.value.unit != "count" and len(context) >= 3:
+            linked = context  # the same value amid the same words: "90 days" and "90-day"
+        return 1.0 + weight + similarity if linked else None
+    alike = bool(shared) and (similarity >= 0.5 or a.stems <= b.stems or b.stems <= a.stems)
+    near = _base(a.value) and _base(b.value) and 0.1 <= _base(a.value) / _base(b.value) <= 10
+    return similarity if lead and alike and near and len(context) >= 2 else None
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def extract(
+    scored: Sequence[Scored], sources: Sequence[SourceInfo], *, limit: int = 12
+) -> tuple[Figure, ...]:
+    """The key figures of the content sentences, most important first, at most ``limit``.
+
+    Changes come first, then figures more sources state, then figures in sentences
+    the classifier scored higher. Dates and years are kept only when there is
+    nothing else. A figure several sources state is one Figure citing all of them;
+    when they disagree it is flagged (``consistent=False``, ``variants``).
+    """
+    numbers = {s.id: s.number for s in sources}
+    weights = {s.id: s.weight for s in sources}
+    stemmer = Stemmer()
+    found: list[_Found] = []
+    for item in scored:
+        if item.sentence.role is not Role.CONTENT:
+            continue
+        sentence = _sentence(item, stemmer.stem)
+        if sentence is not None:
+            found.extend(_find(sentence, weights.get(item.sentence.source_id, 1.0)))
+    figures = [_figure(group, numbers) for group in _group(found)]
+    ranked = sorted(figures, key=lambda f: f[0])
+    dated = [f for f in ranked if f[1].value.unit not in ("date", "year")]
+    return tuple(f for _, f in (dated or ranked)[:limit])
+
+
+def _group(found: list[_Found]) -> list[list[_Found]]:
+    """Each statement joins the group it most surely belongs to, strongest statements first."""
+    groups: list[list[_Found]] = []
+    by_dimension: dict[str, list[int]] = {}  # only deltas compare across dimensions
+    for item in sorted(found, key=lambda f: (f.kind, -f.score, f.place)):
+        best: tuple[float, int] | None = None
+        dimension = _dimension(item.value)
+        candidates = range(len(groups)) if item.kind == _DELTA else by_dimension.get(dimension, [])
+        for g in candidates:
+            group = groups[g]
+            if any(_clash(item, m) or m.place[:3] == item.place[:3] for m in group):
+                continue
+            related = (_relation(item, m, lead=k == 0) for k, m in enumerate(group))
+            scores = [r for r in related if r is not None]
+            if scores and (best is None or max(scores) > best[0]):
+                best = (max(scores), g)
+        if best is None:
+            by_dimension.setdefault(dimension, []).append(len(groups))
+            groups.append([item])
+        else:
+            groups[best[1]].append(item)
+    return groups
+
+
+def _figure(group: list[_Found], numbers: dict[str, int]) -> tuple[tuple[object, ...], Figure]:
+    """One Figure for a group, with its sort key."""
+    kind = min(m.kind for m in group)
+
+    def central(m: _Found) -> int:
+        return sum(len(m.stems & o.stems) for o in group if o is not m)
+
+    lead = min(
+        (m for m in group if m.kind == kind),
+        key=lambda m: (m.precision, -central(m), -m.score, m.place),
+    )
+    members = sorted(group, key=lambda m: (numbers.get(m.scored.sentence.source_id, 0), m.place))
+    differ = [m for m in members if m is not lead and not _consistent(lead, m)]
+    variants: list[Quantity] = []
+    for m in differ:
+        for q in (m.before, m.value):
+            stated = (lead.before, lead.value, *variants)
+            if q is not None and not any(x is not None and _same(q, x) for x in stated):
+                variants.append(q)
+    notes = _notes(lead, members, differ, numbers)
+    votes: dict[str, float] = {}
+    for m in members:
+        if m.scored.section != OTHER:
+            votes[m.scored.section] = votes.get(m.scored.section, 0.0) + m.score
+    section = max(votes, key=lambda k: (votes[k], k == lead.scored.section, k), default=None)
+    figure = Figure(
+        label=lead.label.text,
+        value=lead.value,
+        citations=tuple(_citation(m, numbers) for m in members),
+        before=lead.before,
+        section=section,
+        consistent=not differ,
+        variants=tuple(variants),
+        note="; ".join(notes) or None,
+    )
+    sources = len({m.scored.sentence.source_id for m in members})
+    dated = lead.value.unit in ("date", "year")
+    key = (int(dated), kind, -sources, -max(m.score for m in members), lead.place)
+    return key, figure
+
+
+def _notes(
+    lead: _Found, members: list[_Found], differ: list[_Found], numbers: dict[str, int]
+) -> list[str]:
+    """The cross-checks: a stated change that matches, other wordings of the same value,
+    and who says what when sources differ."""
+
+    def cite(m: _Found) -> str:
+        return f"[{numbers.get(m.scored.sentence.source_id, 0)}]"
+
+    notes: list[str] = []
+    if lead.kind == _DELTA:
+        notes.append(f"{lead.verb} by {lead.value.text}")
+    for m in members:
+        if m.kind == _DELTA and lead.kind == _CHANGE and m not in differ:
+            assert lead.before is not None
+            change = f"{_shown(lead.before)} → {_shown(lead.value)}"
+            notes.append(
+                f"{change}: {m.verb} by {_shown(m.value, signed=False)}, as {cite(m)} says"
+            )
+    wordings: dict[str, str] = {}
+    for m in members:
+        if m.kind != lead.kind or m in differ or m.kind == _DELTA:
+            continue
+        wordings.setdefault(_wording(m.value.text), f"{m.value.text} {cite(m)}")
+    if len(wordings) > 1:
+        notes.append(" = ".join(wordings.values()))
+    if differ:
+        stated = [f"{_stated(lead)} {cite(lead)}"]
+        stated += [f"{_stated(m)} {cite(m)}" for m in differ]
+        notes.append("; ".join(dict.fromkeys(stated)))
+    return list(dict.fromkeys(notes))
+
+
+def _wording(text: str) -> str:
+    """How a value is worded, ignoring hedges, hyphens, plurals and spellings of "percent"
+    ("90-day" = "90 days", "30%" = "30 per cent")."""
+    text = _IS_APPROX.sub("", text.lower())
+    text = re.sub(r"\s*(?:%|per\s?cent\b|pct\b)", "%", text.replace("-", " "))
+    return " ".join(w.rstrip("s") for w in text.split())
+
+
+def _stated(m: _Found) -> str:
+    if m.before is not None:
+        return f"{_shown(m.before)} → {_shown(m.value)}"
+    return _shown(m.value) if m.kind != _DELTA else f"{m.verb} by {m.value.text}"
+
+
+def _shown(q: Quantity, *, signed: bool = True) -> str:
+    """As the briefing shows a quantity: "145 %", "115 points", else as written."""
+    value = q.value if signed else abs(q.value)
+    if q.unit == "percent":
+        return f"{value:g} %"
+    if q.unit == "percentage_points":
+        return f"{value:g} points"
+    return q.text
+
+
+def _citation(m: _Found, numbers: dict[str, int]) -> Citation:
+    s = m.scored.sentence
+    return Citation(s.source_id, numbers.get(s.source_id, 0), s.doc_id, s.index, s.text)

@@ -1,0 +1,337 @@
+"""Key figures: quantities, their labels, changes, and agreement across sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.classify import Classifier
+from digest.config import load
+from digest.figures import extract, parse_quantities
+from digest.models import Figure, Quantity, Role, Scored, Sentence, SourceInfo
+from digest.normalize import Rules, normalize
+from digest.text import Stemmer
+
+from .conftest import ROOT, plain_document
+
+SOURCES = (SourceInfo("a", 1, "A", "file", "a.txt"), SourceInfo("b", 2, "B", "file", "b.txt"))
+
+
+def one(text: str) -> Quantity:
+    [(quantity, start, end)] = parse_quantities(text)
+    assert text[start:end] == quantity.text
+    return quantity
+
+
+def scored(
+    text: str, source: str = "a", index: int = 0, score: float = 5.0, section: str = "news"
+) -> Scored:
+    return Scored(Sentence(source, f"{source}.txt", Role.CONTENT, text, index, 0), section, score)
+
+
+def figures(*sentences: Scored, limit: int = 12) -> tuple[Figure, ...]:
+    return extract(sentences, SOURCES, limit=limit)
+
+
+def by_label(found: tuple[Figure, ...], label: str) -> Figure:
+    matches = [f for f in found if f.label == label]
+    assert matches, f"no figure {label!r} in {[f.label for f in found]}"
+    return matches[0]
+
+
+# --------------------------------------------------------------------------- quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "written"),
+    [
+        ("rates of 145 percent", 145, "percent", "145 percent"),
+        ("a 145% rate", 145, "percent", "145%"),
+        ("ten per cent", 10, "percent", "ten per cent"),
+        ("cut by 115 percentage points", 115, "percentage_points", "115 percentage points"),
+        ("up 50 basis points", 0.5, "percentage_points", "50 basis points"),
+        ("on $300 billion of goods", 300e9, "USD", "$300 billion"),
+        ("worth nearly $600 billion a year", 600e9, "USD", "nearly $600 billion"),
+        ("a deal of US$ 2.5bn", 2.5e9, "USD", "US$ 2.5bn"),
+        ("fined €3 million", 3e6, "EUR", "€3 million"),
+        ("a £40 fee", 40, "GBP", "£40"),
+        ("300 billion yuan of bonds", 300e9, "CNY", "300 billion yuan"),
+        ("a $1,200 fine", 1200, "USD", "$1,200"),
+        ("a 90-minute call", 90, "minute", "90-minute"),
+        ("spoke for 90 minutes", 90, "minute", "90 minutes"),
+        ("lasted one and a half hours", 90, "minute", "one and a half hours"),
+        ("talks of an hour and a half", 90, "minute", "an hour and a half"),
+        ("half an hour", 30, "minute", "half an hour"),
+        ("the call lasted an hour", 60, "minute", "an hour"),
+        ("a 90-day pause", 90, "day", "90-day"),
+        ("for 90 days", 90, "day", "90 days"),
+        ("two weeks of talks", 14, "day", "two weeks"),
+        ("a three-month pause", 90, "day", "three-month"),
+        ("the three U.S. envoys", 3, "count", "three"),
+        ("cut 12,000 jobs", 12000, "count", "12,000"),
+        ("more than 400,000 customers", 400000, "count", "more than 400,000"),
+        ("twenty-five people", 25, "count", "twenty-five"),
+        ("a dozen firms", 12, "count", "a dozen"),
+        ("1.5 million people", 1.5e6, "count", "1.5 million"),
+        ("winds of 120 mph", 120, "mph", "120 mph"),
+        ("reached in mid-May", 515, "date", "mid-May"),
+        ("on June 5, 2025", 20250605, "date", "June 5, 2025"),
+        ("in 2024", 2024, "year", "2024"),
+    ],
+)
+def test_parse_quantities_forms(text: str, value: float, unit: str, written: str) -> None:
+    quantity = one(text)
+    assert (quantity.value, quantity.unit, quantity.text) == (pytest.approx(value), unit, written)
+
+
+def test_durations_share_a_base_so_different_wordings_compare() -> None:
+    assert one("one and a half hours").value == one("90-minute").value == 90
+    assert one("an hour and a half").unit == one("90 minutes").unit == "minute"
+    assert one("$300 billion") == Quantity(3e11, "USD", "$300 billion")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "their first one-on-one call",
+        "COVID-19 patients",
+        "These three will carry a mandate",
+        "two years ago",
+        "a 30-year-old man",
+        "one of the leaders",
+        "a Category 3 storm",
+        "in May the talks resumed",
+    ],
+)
+def test_not_quantities(text: str) -> None:
+    assert parse_quantities(text) == []
+
+
+def test_approximations_are_kept_as_written() -> None:
+    assert one("up to 145 percent").text == "up to 145 percent"
+    assert one("approximately $300 billion").value == 3e11
+
+
+# --------------------------------------------------------------------------- labels and changes
+
+
+def test_from_a_to_b_is_a_change_labelled_by_what_changed() -> None:
+    text = (
+        "The agreement temporarily rolled back U.S. tariffs on approximately $300 billion of "
+        "Chinese goods from 145 percent to 30 percent and saw Beijing reciprocate by cutting "
+        "duties on U.S. products from 125 percent to 10 percent."
+    )
+    found = figures(scored(text))
+    first = by_label(found, "U.S. tariffs on Chinese goods")
+    assert first.before is not None and (first.before.value, first.value.value) == (145, 30)
+    second = by_label(found, "duties on U.S. products")
+    assert second.before is not None and (second.before.value, second.value.value) == (125, 10)
+    goods = by_label(found, "Chinese goods")
+    assert goods.value == Quantity(3e11, "USD", "approximately $300 billion")
+    assert found[0].before is not None and found[1].before is not None  # changes first
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "before", "after"),
+    [
+        ("Unemployment rose from 3.9% to 4.2% in May.", "Unemployment", 3.9, 4.2),
+        ("The rate fell from 145 to 30 percent.", "rate", 145, 30),
+        ("Fares on city buses will rise to $3 from $2.50 in July.", "Fares on city buses", 2.5, 3),
+        ("The levy is now 10 percent, down from 25 percent.", "levy", 25, 10),
+        ("Prices rose from 2 to 3 billion dollars.", "Prices", 2e9, 3e9),
+    ],
+)
+def test_change_forms(text: str, label: str, before: float, after: float) -> None:
+    [figure] = figures(scored(text))
+    assert figure.label == label
+    assert figure.before is not None
+    assert (figure.before.value, figure.value.value) == (pytest.approx(before), after)
+
+
+def test_a_change_by_an_amount_is_signed_and_noted() -> None:
+    [figure] = figures(scored("The truce lowered fees by 115 percentage points."))
+    assert figure.label == "fees"
+    assert figure.value == Quantity(-115, "percentage_points", "115 percentage points")
+    assert figure.note == "lowered by 115 percentage points"
+    [rise] = figures(scored("Shares of Acme jumped 12% after the report."))
+    assert (rise.label, rise.value.value) == ("Shares of Acme", 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (
+            "The announcement follows a 90-minute phone conversation between the two.",
+            "phone conversation",
+        ),
+        ("Rebels have violated the 90-day truce by attacking.", "truce"),
+        (
+            "Officials imposed blanket duties of up to 145 percent on a broad swath of imports.",
+            "blanket duties on imports",
+        ),
+        ("Power outages affected more than 400,000 customers.", "customers"),
+        ("The storm brought winds of 120 mph.", "winds"),
+        ("The strike lasted two weeks, union leaders said.", "strike"),
+        (
+            "It described a “very good phone call” that lasted for one and a half hours.",
+            "good phone call",
+        ),
+        ("The city approved a $2.5 billion budget.", "budget"),
+    ],
+)
+def test_labels_come_from_the_phrase_the_number_belongs_to(text: str, label: str) -> None:
+    [figure] = figures(scored(text))
+    assert figure.label == label
+
+
+def test_figures_without_a_useful_label_are_dropped() -> None:
+    assert figures(scored("After 30 days, it was over.")) == ()
+
+
+# --------------------------------------------------------------------------- across sources
+
+
+def test_the_same_figure_in_other_words_is_shown_once_citing_both() -> None:
+    found = figures(
+        scored("The leaders held a 90-minute call on Thursday.", "a", 3),
+        scored("He called it a good call that lasted one and a half hours.", "b", 7),
+    )
+    [call] = found
+    assert call.consistent and call.variants == ()
+    assert call.value.value == 90
+    assert [(c.number, c.sentence_index) for c in call.citations] == [(1, 3), (2, 7)]
+    assert call.note == "90-minute [1] = one and a half hours [2]"
+
+
+def test_sources_that_disagree_are_flagged() -> None:
+    found = figures(
+        scored("The leaders held a 90-minute call on Thursday.", "a", 3, score=9),
+        scored("The leaders held a 60-minute call on Thursday.", "b", 2),
+    )
+    [call] = found
+    assert not call.consistent
+    assert call.value.value == 90
+    assert [v.text for v in call.variants] == ["60-minute"]
+    assert {c.number for c in call.citations} == {1, 2}
+    assert call.note == "90-minute [1]; 60-minute [2]"
+
+
+def test_a_stated_cut_agrees_with_the_change_it_describes() -> None:
+    found = figures(
+        scored("The pact cut fees on German cars from 145 percent to 30 percent.", "a", 1),
+        scored("The pact lowered fees by 115 percentage points for 90 days.", "b", 4),
+    )
+    cars = by_label(found, "fees on German cars")
+    assert cars.consistent
+    assert {c.number for c in cars.citations} == {1, 2}
+    assert cars.note == "145 % → 30 %: lowered by 115 points, as [2] says"
+
+
+def test_the_same_change_from_two_sources_is_one_figure() -> None:
+    [fees] = figures(
+        scored("The pact cut fees on German cars from 145 percent to 30 percent.", "a", 1),
+        scored("Fees on German cars were cut from 145% to 30%, officials said.", "b", 1),
+    )
+    assert fees.consistent and fees.note is None
+    assert {c.number for c in fees.citations} == {1, 2}
+
+
+def test_changes_that_disagree_are_flagged() -> None:
+    [fees] = figures(
+        scored("The pact cut fees on German cars from 145 percent to 30 percent.", "a", 1, 9),
+        scored("The pact cut fees on German cars from 145 percent to 35 percent.", "b", 1),
+    )
+    assert not fees.consistent
+    assert [v.value for v in fees.variants] == [35]
+    assert fees.note == "145 % → 30 % [1]; 145 % → 35 % [2]"
+
+
+def test_similar_words_with_different_owners_are_different_figures() -> None:
+    found = figures(
+        scored("The pact cut fees on German cars from 145 percent to 30 percent.", "a", 1),
+        scored("The pact cut fees on French cars from 125 percent to 10 percent.", "b", 1),
+    )
+    assert len(found) == 2 and all(f.consistent for f in found)
+
+
+def test_same_value_and_context_merge_within_a_story() -> None:
+    found = figures(
+        scored("Both sides agreed to stand down for 90 days, easing fees on German cars.", "a", 1),
+        scored("Rebels have violated the 90-day truce on fees for German cars.", "b", 2),
+    )
+    [truce] = found
+    assert truce.label == "truce"
+    assert truce.note is None  # "90 days" and "90-day" are the same wording
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def test_ranking_limit_dates_and_determinism() -> None:
+    sentences = [
+        scored("Shelters opened in twelve counties.", "a", 1, score=9),
+        scored("The budget of $2.5 billion was approved in mid-May.", "a", 2, score=2),
+        scored("The council cut the levy from 5 percent to 3 percent.", "b", 3, score=1),
+        scored("The budget of $2.5 billion passed.", "b", 4, score=1),
+    ]
+    found = figures(*sentences)
+    assert [f.label for f in found] == ["levy", "budget", "counties"]  # no date: others exist
+    assert figures(*reversed(sentences)) == found
+    assert figures(*sentences, limit=1) == found[:1]
+    [date] = figures(scored("The pact was signed in mid-May.", "a", 1))
+    assert date.value.unit == "date"
+
+
+def test_only_content_sentences_count() -> None:
+    title = Scored(Sentence("a", "a.txt", Role.TITLE, "A 90-Minute Call", 0, 0), "news", 9.0)
+    assert figures(title) == ()
+
+
+# --------------------------------------------------------------------------- acceptance
+
+
+def test_acceptance_on_the_two_seeds() -> None:
+    loaded = load(ROOT / "config.yaml")
+    config = loaded.config
+    rules = Rules.make(config.boilerplate.patterns)
+    sources: list[SourceInfo] = []
+    sentences: list[Sentence] = []
+    for number, source in enumerate(config.sources, 1):
+        path = loaded.resolve(str(getattr(source, "path", "")))  # the seeds are file sources
+        sources.append(
+            SourceInfo(source.id or "", number, source.name or "", source.kind, path.name)
+        )
+        document = plain_document(path.read_text(encoding="utf-8"), path.name, source.id or "")
+        sentences += normalize(document, rules)
+    found = extract(
+        Classifier(config.sections, config.classify, Stemmer()).classify(sentences), sources
+    )
+    numbers = {s.id: s.number for s in sources}
+
+    def change(before: float, after: float) -> Figure:
+        [figure] = [
+            f
+            for f in found
+            if f.before
+            and (f.before.value, f.value.value, f.value.unit) == (before, after, "percent")
+        ]
+        return figure
+
+    us = change(145, 30)
+    assert "tariffs" in us.label and "Chinese goods" in us.label
+    china = change(125, 10)
+    assert "U.S. products" in china.label
+    [goods] = [f for f in found if f.value.unit == "USD" and f.value.value == 300e9]
+    assert "goods" in goods.label
+    [truce] = [f for f in found if f.value.unit == "day" and f.value.value == 90]
+    assert truce.label == "truce" and truce.consistent
+    [call] = [f for f in found if f.value.unit == "minute" and f.value.value == 90]
+    assert call.consistent
+    assert {c.number for c in call.citations} == {numbers["cnbc"], numbers["short_report"]}
+    texts = {c.text for c in call.citations}
+    assert any("90-minute" in t for t in texts) and any("one and a half hours" in t for t in texts)
+    for figure in found:
+        assert figure.citations
+        assert any(figure.value.text in c.text for c in figure.citations), figure
+        if figure.before is not None:
+            assert any(figure.before.text in c.text for c in figure.citations), figure
+    assert all(f.value.unit not in ("date", "year") for f in found)
