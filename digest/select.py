@@ -59,6 +59,7 @@ def _greedy(
     max_items: int | None = None,
     max_words: int | None = None,
     overflow: bool = False,
+    covered: frozenset[str] = frozenset(),
 ) -> list[int]:
     """Pick, one at a time, the candidate that gains most given what is covered so far.
 
@@ -67,7 +68,7 @@ def _greedy(
     with a tight word budget still shows its best item.
     """
     chosen: list[int] = []
-    covered: set[str] = set()
+    said = set(covered)
     used = 0
     left = list(candidates)
     while left and (max_items is None or len(chosen) < max_items):
@@ -80,11 +81,11 @@ def _greedy(
         ]
         if not fitting:
             break
-        best = max(fitting, key=lambda c: (gain(c, covered), -c.key))
-        if gain(best, covered) <= 0:
+        best = max(fitting, key=lambda c: (gain(c, said), -c.key))
+        if gain(best, said) <= 0:
             break
         chosen.append(best.key)
-        covered |= best.concepts
+        said |= best.concepts
         used += best.words
         left.remove(best)
     return chosen
@@ -106,6 +107,8 @@ def _coverage(weight: Callable[[str], float]) -> Callable[[_Candidate, set[str]]
 
     def gain(c: _Candidate, covered: set[str]) -> float:
         fresh = sum(weight(x) for x in c.concepts if x not in covered)
+        if fresh <= 0:  # says nothing new: a lede repeated word for word is still a repeat
+            return 0.0
         return (c.worth + fresh) / max(c.words, 1) ** LENGTH_EXPONENT
 
     return gain
@@ -152,22 +155,24 @@ def select(
 
 
 def top_lines(items: Sequence[Item], count: int, stemmer: Stemmer) -> tuple[Item, ...]:
-    """The few items a reader must not miss: the weightiest, one per section first."""
+    """The few items a reader must not miss: each section's weightiest first, then the next
+    weightiest overall, skipping what a chosen line already says."""
     if count <= 0 or not items:
         return ()
     ranked = sorted(items, key=lambda i: (-_worth(i), _first(i)))
     firsts: dict[str, Item] = {}
     for item in ranked:
         firsts.setdefault(item.section, item)
-    lead = sorted(firsts.values(), key=lambda i: (-_worth(i), _first(i)))[:count]
-    rest = [i for i in ranked if i not in lead]
-    candidates = [
-        _Candidate(k, _words(i.text), concepts(i.text, stemmer), _worth(i))
-        for k, i in enumerate([*lead, *rest])
-    ]
-    pool = [*lead, *rest]
-    keys = _greedy(candidates, _novel(1.0), max_items=count)
-    return tuple(sorted((pool[k] for k in keys), key=lambda i: (-_worth(i), _first(i))))
+    chosen: list[Item] = []
+    for pool in (list(firsts.values()), [i for i in ranked if i not in firsts.values()]):
+        candidates = [
+            _Candidate(k, _words(i.text), concepts(i.text, stemmer), _worth(i))
+            for k, i in enumerate(pool)
+        ]
+        said = frozenset().union(*(concepts(i.text, stemmer) for i in chosen))
+        keys = _greedy(candidates, _novel(1.0), max_items=count - len(chosen), covered=said)
+        chosen += [pool[k] for k in keys]
+    return tuple(sorted(chosen, key=lambda i: (-_worth(i), _first(i))))
 
 
 def _worth(item: Item) -> float:
