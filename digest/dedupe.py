@@ -6,10 +6,11 @@ delegation" and "… would represent the US side" share the three names; "a
 90-minute phone conversation" and "a call that lasted one and a half hours" share
 a duration once both are in minutes. A different number means a different fact.
 
-Candidates come from an inverted index on each sentence's *anchors* (rare stems,
-names, quantities, quotations), skipping anchors too common to tell sentences
-apart, so the cost grows with the number of sentences, not with its square. Only
-candidates get the precise comparison.
+Candidates come from an inverted index on each sentence's *anchors* (its rarest
+stems, its quantities, its quotations), skipping anchors too common to tell
+sentences apart; a candidate must share two rare stems, or a quantity or a
+quotation. So the cost grows with the number of sentences, not with its square,
+and only candidates get the precise comparison.
 """
 
 from __future__ import annotations
@@ -73,16 +74,21 @@ def merge(
     )
     found = [_anchors(shape, idf) for shape in shapes]
     frequency = Counter(a for anchors in found for a in anchors)
+    totals = [_weight(shape.stems, shape.names, idf) for shape in shapes]
     postings: dict[str, list[int]] = defaultdict(list)
     group_of: dict[int, int] = {}
     groups: list[list[int]] = []
     for k in ranked:
         shape = shapes[k]
         anchors = [a for a in found[k] if frequency[a] <= MAX_POSTINGS]
-        candidates = {j for a in anchors for j in postings[a]}
+        hits: Counter[int] = Counter()
+        for anchor in anchors:
+            strong = not anchor.startswith("w:")  # a quantity or quotation alone is enough
+            for j in postings[anchor]:
+                hits[j] += 2 if strong else 1
         best, best_group = 0.0, None
-        for j in sorted(candidates):
-            score = similarity(shape, shapes[j], idf)
+        for j in sorted(j for j, n in hits.items() if n >= 2):
+            score = similarity(shape, shapes[j], idf, (totals[k], totals[j]))
             if score > best:
                 best, best_group = score, group_of[j]
         if best_group is None:
@@ -96,17 +102,23 @@ def merge(
     return sorted(items, key=lambda i: (i.section, -i.score))
 
 
-def similarity(a: _Shape, b: _Shape, idf: dict[str, float]) -> float:
-    """How surely two sentences state the same thing; 0 below the merge threshold."""
+def similarity(
+    a: _Shape,
+    b: _Shape,
+    idf: dict[str, float],
+    totals: tuple[float, float] | None = None,
+) -> float:
+    """How surely two sentences state the same thing; 0 below the merge threshold.
+
+    ``totals`` are the two sentences' own weights, when the caller has them already.
+    """
     if _conflict(a.quantities, b.quantities):
         return 0.0
     shared = a.stems & b.stems
-
-    def weight(stems: frozenset[str], names: frozenset[str]) -> float:
-        return sum(idf.get(s, 1.0) * (NAME_WEIGHT if s in names else 1.0) for s in stems)
-
-    smaller = min(weight(a.stems, a.names), weight(b.stems, b.names))
-    overlap = weight(shared, a.names | b.names) / smaller if smaller else 0.0
+    if totals is None:
+        totals = (_weight(a.stems, a.names, idf), _weight(b.stems, b.names, idf))
+    smaller = min(totals)
+    overlap = _weight(shared, a.names | b.names, idf) / smaller if smaller else 0.0
     common = {q for q in a.quantities & b.quantities if q[0] not in _UNCOMPARED}
     if common:
         overlap += QUANTITY_BONUS
@@ -117,6 +129,11 @@ def similarity(a: _Shape, b: _Shape, idf: dict[str, float]) -> float:
         return 0.0
     threshold = SAME_SOURCE if a.source == b.source else OTHER_SOURCE
     return overlap if overlap >= threshold else 0.0
+
+
+def _weight(stems: frozenset[str], names: frozenset[str], idf: dict[str, float]) -> float:
+    """Rare words weigh more, and names more still."""
+    return sum(idf.get(s, 1.0) * (NAME_WEIGHT if s in names else 1.0) for s in stems)
 
 
 def _conflict(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) -> bool:
