@@ -171,8 +171,8 @@ class Item:
 class Quantity:
     """A number as a source stated it, and in a unit that can be compared across sources.
 
-    ``value`` is normalized: durations in minutes, money in units of its currency
-    (``300e9`` for "$300 billion"), percentages as 145.0 for "145%".
+    ``value`` is normalized: durations in minutes (under a day) or days, money in units
+    of its currency (``300e9`` for "$300 billion"), percentages as 145.0 for "145%".
     """
 
     value: float
