@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 
 from .models import Citation, Document, Person, Role, Sentence, SourceInfo
 from .text import STOPWORDS
@@ -218,6 +219,7 @@ _PRONOUNS = frozenset("he she his her him himself herself".split())
 _DETERMINERS = frozenset("the a an his her its their our".split())
 
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_](?:\w|[’'-](?=[^\W_]))*|\S")
+_PIECE = re.compile(r"\s+|" + _TOKEN.pattern)  # tokens and the spaces between them
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,4}")
 _MAX_NAME_WORDS = 4
@@ -227,82 +229,108 @@ _MAX_ROLE_WORDS = 5
 # --------------------------------------------------------------------------- tokens
 
 
-@dataclass(frozen=True)
 class _Tok:
-    text: str  # as written, without a possessive "’s"
-    start: int
-    end: int  # end of ``text`` in the sentence (the possessive, if any, follows)
-    word: bool
-    possessive: bool = False
+    """A word or punctuation mark, with what the rules ask of it worked out once.
 
-    @property
-    def low(self) -> str:
-        return self.text.lower().rstrip(".")
+    One object per distinct token of the input, shared by every sentence that has it
+    (where it stands is the ``_Line``'s business), so never changed once made.
+    """
 
-    @property
-    def key(self) -> str:
-        return self.text.rstrip(".")
+    __slots__ = ("acronym", "key", "low", "name", "possessive", "text", "word")
+
+    def __init__(self, text: str, word: bool, possessive: bool = False):
+        self.text = text  # as written, without a possessive "’s"
+        self.word = word
+        self.possessive = possessive
+        self.key = text.rstrip(".")
+        self.low = self.key.lower()
+        self.name = _name_shaped(self.key, word, text)
+        letters = text.replace(".", "")
+        self.acronym = word and len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
-def _tokenize(text: str) -> tuple[_Tok, ...]:
-    """Words and punctuation; "Mr." and "J." keep their period, "Trump’s" loses its "’s"."""
-    raw = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    out: list[_Tok] = []
-    i = 0
-    while i < len(raw):
-        word, start, end = raw[i]
-        is_word = word[0].isalnum()
-        following = raw[i + 1] if i + 1 < len(raw) else None
-        if (
-            is_word
-            and following
-            and following[0] == "."
-            and following[1] == end
-            and (word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper()))
-        ):
-            out.append(_Tok(word + ".", start, end + 1, True))
-            i += 2
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A sentence's tokens, and where each one starts and ends in its text."""
+
+    text: str
+    tokens: tuple[_Tok, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]  # end of a token's text (a possessive "’s", if any, follows)
+
+    def between(self, first: int, last: int) -> str:
+        """The text from token ``first`` to token ``last``, both included."""
+        return self.text[self.starts[first] : self.ends[last]]
+
+
+def _tokenize(text: str, shared: dict[str, _Tok] | None = None) -> _Line:
+    """Words and punctuation; "Mr." and "J." keep their period, "Trump’s" loses its "’s".
+
+    ``shared`` holds the tokens made so far, by the text they were made from: most tokens
+    of a long input are words seen before, and one object each keeps the input small.
+    """
+    known = {} if shared is None else shared
+    tokens: list[_Tok] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    before, before_end = "", -1  # the word just read, and where it ends
+    pieces = _PIECE.findall(text)  # spaces too, so that their lengths add up to positions
+    for word, end in zip(pieces, accumulate(map(len, pieces)), strict=True):
+        if word[0].isspace():
             continue
-        possessive = is_word and len(word) > 2 and word[-2:].lower() in ("’s", "'s")
-        if possessive:
-            out.append(_Tok(word[:-2], start, end - 2, True, True))
-        else:
-            out.append(_Tok(word, start, end, is_word))
-        i += 1
-    return tuple(out)
+        start = end - len(word)
+        if (
+            word == "."
+            and start == before_end
+            and (before.lower() in _ABBREVIATIONS or (len(before) == 1 and before.isupper()))
+        ):
+            word = before + "."
+            tok = known.get(word)
+            if tok is None:
+                tok = known[word] = _Tok(word, True)
+            tokens[-1] = tok
+            ends[-1] = end
+            before, before_end = "", -1
+            continue
+        tok = known.get(word)
+        if tok is None:
+            if word[0].isalnum() and len(word) > 2 and word[-2:].lower() in ("’s", "'s"):
+                tok = _Tok(word[:-2], True, True)
+            else:
+                tok = _Tok(word, word[0].isalnum())
+            known[word] = tok
+        tokens.append(tok)
+        starts.append(start)
+        ends.append(end - 2 if tok.possessive else end)
+        before, before_end = (word, end) if tok.word else ("", -1)
+    return _Line(text, tuple(tokens), tuple(starts), tuple(ends))
 
 
 def _is_cjk(tok: _Tok) -> bool:
     return bool(_CJK.fullmatch(tok.text))
 
 
-def _is_name_word(tok: _Tok) -> bool:
+def _name_shaped(key: str, word: bool, text: str) -> bool:
     """Shaped like a word of a name: "Xi", "O'Brien", "Jean-Claude", "al-Assad", "J.", 习近平."""
-    text = tok.key
-    if not tok.word or not text:
+    if not word or not key:
         return False
-    if _is_cjk(tok):
+    if _CJK.fullmatch(text):
         return True
-    if len(text) == 1:
-        return text.isupper()
-    if text[0].isupper():
+    if len(key) == 1:
+        return key.isupper()
+    if key[0].isupper():
         # "Jean-Claude", "Kilroy-Silk", but not "Man-of-the-match"
-        parts = text.split("-")
-        return any(c.islower() for c in text[1:]) and all(p[:1].isupper() for p in parts[1:])
-    head, _, rest = text.partition("-")
+        parts = key.split("-")
+        return any(c.islower() for c in key[1:]) and all(p[:1].isupper() for p in parts[1:])
+    head, _, rest = key.partition("-")
     return head in ("al", "el", "bin", "ibn", "abu") and rest[:1].isupper()
-
-
-def _is_acronym(tok: _Tok) -> bool:
-    letters = tok.text.replace(".", "")
-    return tok.word and len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
 def _is_head(tok: _Tok) -> bool:
     """A role word; in capitals only an acronym role ("CEO"), never "DR" (Congo) or "US"."""
     if not tok.word or tok.possessive or _head_word(tok) not in _HEADS:
         return False
-    return not _is_acronym(tok) or tok.low in _ACRONYM_HEADS
+    return not tok.acronym or tok.low in _ACRONYM_HEADS
 
 
 def _head_word(tok: _Tok) -> str:
@@ -385,8 +413,9 @@ class _RoleSpan:
     weak: bool = False  # "hurdler", "owner": says what people and companies do
 
 
-def _role_before(tokens: Sequence[_Tok], at: int, text: str, context: _Context) -> _RoleSpan | None:
+def _role_before(line: _Line, at: int, context: _Context) -> _RoleSpan | None:
     """The role written just before the name starting at token ``at``."""
+    tokens = line.tokens
     i = at - 1
     if i < 0:
         return None
@@ -412,7 +441,7 @@ def _role_before(tokens: Sequence[_Tok], at: int, text: str, context: _Context) 
     if head is None:
         return None
     start = _modifiers_before(tokens, head, context)
-    role = text[tokens[start].start : tokens[i].end].strip()
+    role = line.between(start, i).strip()
     # A title used as one is capitalized: "Chancellor Brown", not "the chancellor Britain has"
     title = _head_word(tokens[head]) in _TITLES and tokens[head].text[0].isupper()
     titled = title or at - 1 != i
@@ -445,23 +474,22 @@ def _modifiers_before(tokens: Sequence[_Tok], head: int, context: _Context) -> i
             break
         known = (
             _is_head(tok)
-            or _is_acronym(tok)
+            or tok.acronym
             or tok.low in _MODIFIERS
             or tok.low in _DEMONYMS
             or (tok.text[0].isupper() and "-" in tok.text)  # "Moscow-based", "Sixth-form"
         )
         if _clause_start(tokens, start - 1) and not known and context.opener(tok):
             break  # "Despite", "However" opening the sentence
-        if not known and not (
-            _is_name_word(tok) and tok.low not in STOPWORDS and tok.low not in _CALENDAR
-        ):
+        if not known and not (tok.name and tok.low not in STOPWORDS and tok.low not in _CALENDAR):
             break
         start -= 1
     return start
 
 
-def _role_after(tokens: Sequence[_Tok], end: int, text: str) -> _RoleSpan | None:
+def _role_after(line: _Line, end: int) -> _RoleSpan | None:
     """An appositive role: "Jamieson Greer, the US trade representative, said"."""
+    tokens = line.tokens
     if end >= len(tokens) or tokens[end].text != "," or tokens[end - 1].possessive:
         return None
     k = end + 1
@@ -472,13 +500,13 @@ def _role_after(tokens: Sequence[_Tok], end: int, text: str) -> _RoleSpan | None
     start = k
     while k < len(tokens) and k - start < 6 and tokens[k].word:
         tok = tokens[k]
-        if tok.low in STOPWORDS and tok.low not in ("of", "for") and not _is_acronym(tok):
+        if tok.low in STOPWORDS and tok.low not in ("of", "for") and not tok.acronym:
             return None
         if _ends_role(tokens, k):
             nxt = tokens[k + 1] if k + 1 < len(tokens) else None
             weak = tokens[k].low in _WEAK_HEADS
             if nxt is None or nxt.text in (",", ".", ";", ")", "—", "–", ":"):
-                return _RoleSpan(text[tokens[start].start : tok.end], start, not weak, weak)
+                return _RoleSpan(line.between(start, k), start, not weak, weak)
             if nxt.low in ("of", "at", "for"):
                 stop = k + 2
                 while (
@@ -486,13 +514,13 @@ def _role_after(tokens: Sequence[_Tok], end: int, text: str) -> _RoleSpan | None
                     and stop - k < 6
                     and (
                         tokens[stop].low in ("the", "of", "and")
-                        or _is_acronym(tokens[stop])
+                        or tokens[stop].acronym
                         or (tokens[stop].word and tokens[stop].low not in STOPWORDS)
                     )
                 ):
                     stop += 1
                 if stop > k + 2 and (stop == len(tokens) or not tokens[stop].word):
-                    role = text[tokens[start].start : tokens[stop - 1].end]
+                    role = line.between(start, stop - 1)
                     return _RoleSpan(role, start, not weak, weak)
         k += 1
     return None
@@ -525,19 +553,19 @@ def _runs(tokens: Sequence[_Tok]) -> Iterable[tuple[int, int]]:
     """Maximal spans of capitalized words, with particles and initials inside."""
     i = 0
     while i < len(tokens):
-        if not (_is_name_word(tokens[i]) or _is_acronym(tokens[i])):
+        if not (tokens[i].name or tokens[i].acronym):
             i += 1
             continue
         j = i + 1
         while j < len(tokens) and not tokens[j - 1].possessive:
             tok = tokens[j]
             if (
-                _is_name_word(tok)
-                or _is_acronym(tok)
+                tok.name
+                or tok.acronym
                 or (
                     tok.low in _PARTICLES
                     and j + 1 < len(tokens)
-                    and _is_name_word(tokens[j + 1])
+                    and tokens[j + 1].name
                     and tokens[j].text.islower()
                 )
             ):
@@ -556,7 +584,7 @@ def _name_span(
         end -= 1  # "Martin Luther King Jnr"
     while start < end and (
         (_clause_start(tokens, start) and context.common(tokens[start]))
-        or (tokens[start].low in STOPWORDS and _is_name_word(tokens[start]))
+        or (tokens[start].low in STOPWORDS and tokens[start].name)
         or tokens[start].low in _OPENERS
         or tokens[start].low in _CALENDAR
         or (end - start > 2 and tokens[start].low in _DEMONYMS)
@@ -565,7 +593,7 @@ def _name_span(
     if (
         start >= 2
         and tokens[start - 1].low in ("of", "for")
-        and (_is_name_word(tokens[start - 2]) or _is_acronym(tokens[start - 2]))
+        and (tokens[start - 2].name or tokens[start - 2].acronym)
     ):
         # "Secretary of State Condoleezza Rice", but "Institute of Fiscal Studies"
         k = start
@@ -604,7 +632,7 @@ def _valid_name(tokens: Sequence[_Tok], start: int, end: int) -> tuple[int, int]
         return None  # "King Cross station"
     if len(core) == 1 and (core[0].low in _DEMONYMS or _PLURAL_ACRONYM.fullmatch(core[0].text)):
         return None  # "Moroccan", "MPs"
-    if not _is_name_word(words[0]) or not _is_name_word(words[-1]) or len(words[-1].key) < 2:
+    if not words[0].name or not words[-1].name or len(words[-1].key) < 2:
         return None
     if any(t.low in _NOT_NAMES for t in core) or any(
         t.low in _HEADS and not (n == len(core) - 1 > 0 and t.low in _SURNAME_HEADS)
@@ -615,7 +643,7 @@ def _valid_name(tokens: Sequence[_Tok], start: int, end: int) -> tuple[int, int]
         core[-1].low in _CALENDAR and (len(core) == 1 or core[-1].low not in _MONTHS)
     ):
         return None  # but "Theresa May"
-    if any(_is_acronym(t) for t in words):
+    if any(t.acronym for t in words):
         return None
     return start, end
 
@@ -625,23 +653,26 @@ def _form(tokens: Sequence[_Tok], start: int, end: int) -> tuple[str, ...]:
 
 
 def _evidence(
-    tokens: Sequence[_Tok],
+    line: _Line,
     start: int,
     end: int,
     sentence: Sentence,
-    next_tokens: Sequence[_Tok],
+    pronoun_to: int,
     context: _Context,
 ) -> _Candidate:
-    """What around the name ``tokens[start:end]`` says that it is a person, and its role."""
-    text = sentence.text
-    before = _role_before(tokens, start, text, context)
-    after = _role_after(tokens, end, text)
+    """What around the name ``tokens[start:end]`` says that it is a person, and its role.
+
+    A "he" or "she" follows the name if it ends at or before ``pronoun_to`` (see _pronoun_to).
+    """
+    tokens = line.tokens
+    before = _role_before(line, start, context)
+    after = _role_after(line, end)
     if (
         before is not None
         and end - start == 1
         and before.start >= 2
         and tokens[before.start - 1].text == ","
-        and _is_name_word(tokens[before.start - 2])
+        and tokens[before.start - 2].name
         and tokens[before.start].text.islower()
     ):
         before = None  # "Dinesh Keskar, senior vice president Boeing": the role is Keskar's
@@ -673,12 +704,11 @@ def _evidence(
         speech = bool(rest) and rest[0].low in _SPEECH and (tokens[end].word or commas)
     if start > 0 and tokens[start - 1].low in _INVERTED_SPEECH:
         speech = True  # "…,” said John Smith
-    later = [t.low for t in tokens[end:] if t.word] + [t.low for t in next_tokens if t.word]
-    pronoun = any(w in _PRONOUNS for w in later)
+    pronoun = end <= pronoun_to
     spans = [span for span in (after, before) if span is not None]
     return _Candidate(
         form=_form(tokens, start, end),
-        shown=" ".join(text[tokens[start].start : tokens[end - 1].end].split()),
+        shown=" ".join(line.between(start, end - 1).split()),
         doc=(sentence.source_id, sentence.doc_id),
         role=next((span.text for span in spans if span.text), None),
         strong=age or any(not span.weak for span in spans),
@@ -694,7 +724,7 @@ def _evidence(
 
 def _discover(
     documents: Sequence[Sequence[Sentence]],
-    tokenized: dict[int, tuple[_Tok, ...]],
+    tokenized: dict[int, _Line],
     context: _Context,
 ) -> list[_Candidate]:
     """Every capitalized name of a content sentence, with the evidence around it."""
@@ -702,13 +732,18 @@ def _discover(
     for sentences in documents:
         content = [s for s in sentences if s.role is Role.CONTENT]
         for n, sentence in enumerate(content):
-            tokens = tokenized[id(sentence)]
-            after = tokenized[id(content[n + 1])] if n + 1 < len(content) else ()
+            line = tokenized[id(sentence)]
+            tokens = line.tokens
+            pronoun_to: int | None = None  # worked out for the sentence's first name
             for run_start, run_end in _runs(tokens):
                 span = _name_span(tokens, run_start, run_end, context)
                 if span is None:
                     continue
-                candidate = _evidence(tokens, *span, sentence, after, context)
+                if pronoun_to is None:
+                    following = content[n + 1] if n + 1 < len(content) else None
+                    after = tokenized[id(following)].tokens if following is not None else ()
+                    pronoun_to = _pronoun_to(tokens, after)
+                candidate = _evidence(line, *span, sentence, pronoun_to, context)
                 found.append(candidate)
                 other = _other_script(tokens, span[1])
                 if other is not None:
@@ -716,6 +751,14 @@ def _discover(
                         replace(candidate, form=(other,), shown=other, alias_of=candidate.form)
                     )
     return found
+
+
+def _pronoun_to(tokens: Sequence[_Tok], after: Sequence[_Tok]) -> int:
+    """Where the last "he", "she", "his", "her" … stands: in the next sentence (the end of
+    this one, then), in this one (its index), or nowhere (-1)."""
+    if any(t.low in _PRONOUNS for t in after):
+        return len(tokens)
+    return max((k for k, t in enumerate(tokens) if t.low in _PRONOUNS), default=-1)
 
 
 def _other_script(tokens: Sequence[_Tok], end: int) -> str | None:
@@ -809,6 +852,7 @@ class _Gazetteer:
     phrases: dict[tuple[str, ...], str] = field(default_factory=dict)  # casefolded watch alias
     longest: int = 1
     longest_phrase: int = 0
+    openings: frozenset[str] = frozenset()  # first words of ``forms``, once they are all in
 
     def add_full(self, form: tuple[str, ...], cluster: str) -> None:
         self.forms.setdefault(form, cluster)
@@ -826,11 +870,17 @@ def _match(
     tokens: Sequence[_Tok], at: int, gazetteer: _Gazetteer
 ) -> tuple[int, tuple[str, ...]] | None:
     """The longest known form starting at token ``at``: (its end, its form)."""
-    for length in range(min(gazetteer.longest, len(tokens) - at), 0, -1):
-        span = tokens[at : at + length]
-        if not all(t.word for t in span) or any(t.possessive for t in span[:-1]):
-            continue
-        form = tuple(t.key for t in span)
+    first = tokens[at]
+    # A name of two words or more is known only if its first word opens a known form
+    # (a suffix such as "Jr" is left out of a name's key, so it may open any).
+    longest = gazetteer.longest if first.key in gazetteer.openings or first.low in _SUFFIXES else 1
+    reach, stop = at, min(len(tokens), at + longest)  # words on, up to a possessive one
+    while reach < stop and tokens[reach].word:
+        reach += 1
+        if tokens[reach - 1].possessive:
+            break
+    for length in range(reach - at, 0, -1):
+        form = tuple(t.key for t in tokens[at : at + length])
         if length > 1 and form in gazetteer.forms:
             return at + length, form
         if (
@@ -847,38 +897,40 @@ def _match(
 
 
 def _mentions(
-    sentence: Sentence, tokens: Sequence[_Tok], gazetteer: _Gazetteer, context: _Context
+    sentence: Sentence, line: _Line, gazetteer: _Gazetteer, context: _Context
 ) -> list[_Mention]:
     """Every known name in a sentence; content sentences also give the roles around them."""
     content = sentence.role is Role.CONTENT
+    tokens = line.tokens
+    phrases = bool(gazetteer.phrases)
     out: list[_Mention] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        phrase = _phrase(tokens, i, gazetteer)
+        phrase = _phrase(tokens, i, gazetteer) if phrases else None
         if phrase is not None:  # a watch alias such as "the Treasury chief"
             end, cluster = phrase
-            shown = sentence.text[tok.start : tokens[end - 1].end]
+            shown = line.between(i, end - 1)
             out.append(_Mention(sentence, i, _form(tokens, i, end), shown, None, cluster=cluster))
             i = end
             continue
-        found = _match(tokens, i, gazetteer) if _is_name_word(tok) else None
+        found = _match(tokens, i, gazetteer) if tok.name else None
         if found is None and tok.word and "-" in tok.text and tok.text[0].isupper():
             out.extend(_hyphen_parts(sentence, i, tok, gazetteer))
         if found is None:
             i += 1
             continue
         end, form = found
-        if not _stands_alone(tokens, i, end, form, gazetteer, context, content=content):
+        if not _stands_alone(line, i, end, form, gazetteer, context, content=content):
             i += 1
             continue
         role, titled = None, False
         if content:
-            before = _role_before(tokens, i, sentence.text, context)
-            spans = (_role_after(tokens, end, sentence.text), before)
+            before = _role_before(line, i, context)
+            spans = (_role_after(line, end), before)
             role = next((span.text for span in spans if span and span.text), None)
             titled = before is not None and before.titled
-        shown = sentence.text[tokens[i].start : tokens[end - 1].end]
+        shown = line.between(i, end - 1)
         out.append(_Mention(sentence, i, form, shown, role, titled))
         i = end
     return out
@@ -898,7 +950,7 @@ def _phrase(tokens: Sequence[_Tok], at: int, gazetteer: _Gazetteer) -> tuple[int
 
 
 def _stands_alone(
-    tokens: Sequence[_Tok],
+    line: _Line,
     start: int,
     end: int,
     form: tuple[str, ...],
@@ -911,6 +963,7 @@ def _stands_alone(
 
     Titles and headings capitalize every word, so there only common words are ruled out.
     """
+    tokens = line.tokens
     bare = len(form) == 1
     if bare and content and _clause_start(tokens, start) and context.common(tokens[start]):
         return False
@@ -926,16 +979,16 @@ def _stands_alone(
         return True
     if end < len(tokens) and not tokens[end - 1].possessive:
         nxt = tokens[end]
-        if _is_name_word(nxt) and nxt.low not in _PARTICLES and not _match(tokens, end, gazetteer):
+        if nxt.name and nxt.low not in _PARTICLES and not _match(tokens, end, gazetteer):
             return False  # "Trump Tower"
     if start > 0 and not _clause_start(tokens, start - 1):
         prev = tokens[start - 1]
         return (
-            not _is_name_word(prev)
+            not prev.name
             or prev.possessive
             or prev.low in _CALENDAR
             or prev.low in _DEMONYMS
-            or _role_before(tokens, start, "", context) is not None
+            or _role_before(line, start, context) is not None
         )
     return True
 
@@ -1067,12 +1120,9 @@ def find(
     for s in used:
         by_doc.setdefault((s.source_id, s.doc_id), []).append(s)
     docs = [sorted(group, key=lambda s: s.index) for group in by_doc.values()]
-    tokenized = {id(s): _tokenize(s.text) for s in used}
-    context = _Context(
-        frozenset(
-            t.text for tokens in tokenized.values() for t in tokens if t.word and t.text.islower()
-        )
-    )
+    shared: dict[str, _Tok] = {}
+    tokenized = {id(s): _tokenize(s.text, shared) for s in used}
+    context = _Context(frozenset(t.text for t in shared.values() if t.word and t.text.islower()))
     candidates = _discover(docs, tokenized, context)
     gazetteer = _gazetteer(candidates, watchlist, context)
     mentions = [
@@ -1105,7 +1155,7 @@ def _gazetteer(
     watched: dict[str, str] = {}  # a form the operator named (casefolded) → watch cluster
     for n, watch in enumerate(watchlist):
         for written in (watch.name, *watch.aliases):
-            words = tuple(t.key for t in _tokenize(written) if t.word)
+            words = tuple(t.key for t in _tokenize(written).tokens if t.word)
             if words:  # "Jerome H. Powell" also claims "Jerome Powell"
                 for form in (words, _cluster_key(words)):
                     watched.setdefault(" ".join(form).casefold(), f"watch:{n}")
@@ -1132,11 +1182,11 @@ def _gazetteer(
                 gazetteer.roles.setdefault(person, set()).add(_role_key(c.role).split()[-1])
     for n, watch in enumerate(watchlist):
         for written in (watch.name, *watch.aliases):
-            tokens = [t for t in _tokenize(written) if t.word]
+            tokens = [t for t in _tokenize(written).tokens if t.word]
             while len(tokens) > 1 and _is_head(tokens[0]):
                 tokens = tokens[1:]  # "President Trump", "Mr Bessent": the name is the rest
             words = tuple(t.key for t in tokens)
-            if not all(_is_name_word(t) for t in tokens):  # "the Treasury chief"
+            if not all(t.name for t in tokens):  # "the Treasury chief"
                 gazetteer.phrases[tuple(w.casefold() for w in words)] = f"watch:{n}"
                 gazetteer.longest_phrase = max(gazetteer.longest_phrase, len(words))
             elif len(words) > 1:
@@ -1148,6 +1198,7 @@ def _gazetteer(
             continue  # "Justice Plan", when "plan" is a word of the text too
         gazetteer.single[word] = watched.get(word.casefold(), "name:" + word)
         gazetteer.single_docs[word] = docs
+    gazetteer.openings = frozenset(form[0] for form in gazetteer.forms)
     return gazetteer
 
 
@@ -1156,18 +1207,34 @@ def _suffix_roots(
 ) -> dict[tuple[str, ...], tuple[str, ...]]:
     """A name that is the end of exactly one longer name is that person:
     "Saumarez Smith" is Charles Saumarez Smith."""
+    ends = _name_ends(variants)
     roots: dict[tuple[str, ...], tuple[str, ...]] = {}
     for key, forms in variants.items():
-        longer = {
-            other
-            for form in (*forms, key)
-            for other, others in variants.items()
-            if other != key
-            and any(len(g) > len(form) and g[-len(form) :] == form for g in (*others, other))
-        }
+        longer: set[tuple[str, ...]] = set()
+        for form in (*forms, key):
+            for other in ends.get(form, ()):
+                if other != key:
+                    longer.add(other)
+                    if len(longer) > 1:
+                        break
+            if len(longer) > 1:
+                break
         if len(longer) == 1:
             roots[key] = next(iter(longer))
     return roots
+
+
+def _name_ends(
+    variants: dict[tuple[str, ...], dict[tuple[str, ...], None]],
+) -> dict[tuple[str, ...], set[tuple[str, ...]]]:
+    """Each proper end of a known name ("Saumarez Smith", "Smith") → the keys whose names
+    end so; built once, so matching a name against all the others is a lookup."""
+    ends: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for key, forms in variants.items():
+        for name in (*forms, key):
+            for cut in range(1, len(name)):
+                ends.setdefault(name[cut:], set()).add(key)
+    return ends
 
 
 def _root(roots: dict[tuple[str, ...], tuple[str, ...]], key: tuple[str, ...]) -> tuple[str, ...]:
