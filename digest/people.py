@@ -775,7 +775,7 @@ def _other_script(tokens: Sequence[_Tok], end: int) -> str | None:
 
 def _cluster_key(form: tuple[str, ...]) -> tuple[str, ...]:
     """Name variants of one person share first and last word: "Donald J. Trump", "Donald Trump"."""
-    words = [w for w in form if w.lower() not in _SUFFIXES]
+    words = [w for w in form if w.lower() not in _SUFFIXES] or list(form)  # "Jr III" alone
     words = [w for w in words if len(w) > 1 or w == words[0]]
     if len(words) == 1:
         return (words[0],)
