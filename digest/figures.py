@@ -18,9 +18,11 @@ found from word shapes and small lists of function words, not from a parse.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypeVar
 
 from .classify import OTHER
 from .models import Citation, Figure, Quantity, Role, Scored, SourceInfo
@@ -144,10 +146,47 @@ _MONTH_ABBR |= {"Sep.": 9, "Sept.": 9, "Oct.": 10, "Nov.": 11, "Dec.": 12}
 _MONTH = "|".join([*_MONTHS, *(re.escape(a) for a in _MONTH_ABBR)])
 _PART_DAY = {"early": 5, "mid": 15, "late": 25}
 
+_NUMBER, _DIGIT = 1, 2
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What a pattern cannot match without, so that a sentence lacking it skips the pattern
+    (most sentences state no number: running every pattern on each was most of the time)."""
+
+    number: int  # _NUMBER: digits or a number word; _DIGIT: digits; 0: neither
+    gates: tuple[re.Pattern[str], ...]  # each must be found in the folded, lower-cased text
+
+
+def _needs(number: int, *gates: str) -> _Needs:
+    return _Needs(number, tuple(re.compile(g) for g in gates))
+
+
+def _any(*strings: str) -> str:
+    return "|".join(re.escape(w) for w in strings)
+
+
+def _word(*words: str) -> str:
+    return rf"\b(?:{_any(*words)})\b"
+
+
+_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
+_MONTHS_ANY = _any(*(m.lower() for m in _MONTHS), *(a.lower() for a in _MONTH_ABBR))
+_DURATION_WORDS = _word(
+    *(w + s for w in ("second", "sec", "minute", "min", "hour", "hr") for s in ("", "s")),
+    *(w + s for w in ("day", "week", "month", "year", "decade") for s in ("", "s")),
+)
+_MEASURE_ANY = _any(
+    *("mph", "km", "kph", "mile", "kilometres", "kilometers", "metres", "meters", "feet"),
+    *("foot", "inches", "tonnes", "tons", "barrels", "acres", "hectares", "degrees"),
+)
+_CODES_ANY = _any(*(c.lower() for c in _CODES.split("|")))  # "USD5": no word boundary
+
 _I = re.IGNORECASE
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+_PATTERNS: tuple[tuple[str, _Needs, re.Pattern[str]], ...] = (
     (
         "money",
+        _needs(_DIGIT, rf"[$€£¥₹₩]|{_CODES_ANY}"),
         re.compile(
             rf"(?<![\w.]){_APPROX}(?P<cur>US\$|A\$|C\$|HK\$|S\$|NZ\$|R\$|CN¥|\$|€|£|¥|₹|₩"
             rf"|(?:{_CODES})\s?)\s?(?P<num>{_DIGITS})(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b"
@@ -157,6 +196,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "money",
+        _needs(
+            _NUMBER,
+            rf"{_word('dollars', 'euro', 'euros', 'yen', 'yuan', 'renminbi')}"
+            rf"|{_word('rupees', 'rubles', 'roubles')}|{_CODES_ANY}",
+        ),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}{_SCALE}\s+(?P<cur>(?:US\s+)?dollars|euros?|yen|yuan|renminbi"
             rf"|rupees|rubles|roubles|{_CODES})\b",
@@ -165,6 +209,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "percent",
+        _needs(_NUMBER, "%|cent|pct|basis"),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}(?:\s?%|\s+per\s?cent\b|\s+pct\b"
             rf"|\s+(?P<points>percentage|basis)\s+points?\b)",
@@ -173,6 +218,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "duration",
+        _needs(_NUMBER, _DURATION_WORDS),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}{_HALF}(?:\s+|-)(?P<unit>seconds?|secs?|minutes?|mins?|hours?"
             rf"|hrs?|days?|weeks?|months?|years?|decades?)(?:-long)?\b(?!-old)",
@@ -181,6 +227,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "duration",  # "an hour and a half"
+        _needs(0, r"and\s+a\s+half"),
         re.compile(
             rf"\b{_APPROX}(?:an?|one)\s+(?P<unit>minute|hour|day|week|month|year)"
             rf"(?P<half>\s+and\s+a\s+half)\b",
@@ -189,6 +236,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "duration",  # "for an hour", "nearly a week"
+        _needs(0, rf"\ban?\s+{_word(*_UNITS)}"),
         re.compile(
             rf"(?:(?<=\bfor )|(?<=\blasted )|(?<=\blasting )|(?<=\btook )"
             rf"|\b(?:{_APPROX_WORDS})\s+)an?\s+(?P<unit>minute|hour|day|week|month|year|decade)"
@@ -198,10 +246,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "duration",  # "half an hour"
+        _needs(0, r"half\s+an?\s"),
         re.compile(rf"\b{_APPROX}(?P<half>half)\s+an?\s+(?P<unit>minute|hour|day)\b", _I),
     ),
     (
         "duration",  # "a half-hour", "an hour-long"
+        _needs(0, "half-|-long"),
         re.compile(
             r"\b(?:an?\s+)?(?:(?P<half>half)-(?P<unit>hour|day)|(?P<unit1>hour|day|week|month"
             r"|year)-long)\b",
@@ -210,6 +260,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "measure",
+        _needs(_NUMBER, _MEASURE_ANY),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}{_SCALE}[\s-]?(?P<unit>mph|km/h|kph|miles?|kilometres|kilometers"
             rf"|km|metres|meters|feet|foot|inches|tonnes|tons|barrels|acres|hectares|degrees)\b",
@@ -218,6 +269,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "date",  # "mid-May", "early June 2025"
+        _needs(0, "early|mid|late", _MONTHS_ANY),
         re.compile(
             rf"\b(?P<part>(?i:early|mid|late))[\s-](?P<month>{_MONTH})(?:\s+(?P<year>(?:19|20)\d\d))?"
             rf"(?!\w)"
@@ -225,6 +277,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "date",  # "June 5", "June 5, 2025"
+        _needs(_DIGIT, _MONTHS_ANY),
         re.compile(
             rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
             rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?![\w%])"
@@ -232,20 +285,26 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "date",  # "5 June 2025"
+        _needs(_DIGIT, _MONTHS_ANY),
         re.compile(
             rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})"
             rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?!\w)"
         ),
     ),
-    ("date", re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")),
+    (
+        "date",
+        _needs(_DIGIT, _MONTHS_ANY),
+        re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"),
+    ),
     (
         "year",
+        _needs(_DIGIT),
         re.compile(
             rf"{_LB}(?:(?P<part>(?i:early|mid|late))[\s-])?(?P<year>(?:1[89]|20)\d\d)"
             rf"(?![\w%]|[.,]\d)"
         ),
     ),
-    ("count", re.compile(rf"{_LB}{_APPROX}{_NUM}{_SCALE}(?=\s+\S)", _I)),
+    ("count", _needs(_NUMBER), re.compile(rf"{_LB}{_APPROX}{_NUM}{_SCALE}(?=\s+\S)", _I)),
 )
 
 _TIME_REFERENCE = re.compile(r"\s+(?:ago|earlier|later|before|after|old)\b", _I)
@@ -259,6 +318,25 @@ _NOT_PLURAL = frozenset(
 )
 
 
+_ANY_DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(_word(*_WORD_VALUES))
+# Letters that IGNORECASE matches to an ASCII letter but ``str.lower`` does not make one.
+_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+# The patterns a sentence with no number (0), a number word (_NUMBER) or digits may match.
+_PATTERNS_BY_NUMBER = {
+    have: tuple(
+        (priority, kind, needs.gates, regex)
+        for priority, (kind, needs, regex) in enumerate(_PATTERNS)
+        if needs.number <= have
+    )
+    for have in (0, _NUMBER, _DIGIT)
+}
+# What a sentence with no number needs for any pattern to match: "half an hour", "mid-May".
+_WORDS_ONLY = re.compile(
+    "|".join(f"(?:{gates[0].pattern})" for _, _, gates, _ in _PATTERNS_BY_NUMBER[0])
+)
+
+
 def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
     """Every quantity stated in ``text``, with its character span, in reading order.
 
@@ -267,8 +345,28 @@ def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
     the number ("three U.S. envoys"); a bare number is never a quantity. Dates
     get ``unit="date"`` and value ``yyyymmdd`` (``mmdd`` without a year).
     """
+    low = (text if text.isascii() else text.translate(_FOLD)).lower()
+    if _ANY_DIGIT.search(text) is not None:
+        patterns = _PATTERNS_BY_NUMBER[_DIGIT]
+    elif _NUMBER_WORD.search(low) is not None:
+        patterns = _PATTERNS_BY_NUMBER[_NUMBER]
+    elif _WORDS_ONLY.search(low) is not None:
+        patterns = _PATTERNS_BY_NUMBER[0]
+    else:
+        return []  # most sentences
+    gated: dict[re.Pattern[str], bool] = {}  # gates some patterns share: looked for once
     found: list[tuple[int, int, int, Quantity]] = []
-    for priority, (kind, regex) in enumerate(_PATTERNS):
+    for priority, kind, gates, regex in patterns:
+        passed = True
+        for gate in gates:
+            hit = gated.get(gate)
+            if hit is None:
+                hit = gated[gate] = gate.search(low) is not None
+            if not hit:
+                passed = False
+                break
+        if not passed:
+            continue
         for match in regex.finditer(text):
             quantity = _build(kind, match, text)
             if quantity is not None:
@@ -285,7 +383,7 @@ def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
 
 def _number(text: str) -> float:
     """ "300", "1,200.5", "seven", "twenty-five", "a dozen" → a float."""
-    text = text.strip().lower()
+    text = (text if text.isascii() else text.translate(_FOLD)).strip().lower()
     if text[0].isdigit():
         return float(text.replace(",", ""))
     words = text.split()[-1].split("-")
@@ -468,22 +566,15 @@ def _verb_form(low: str) -> bool:
     return low.endswith("ing") and len(low) > 5 and low not in _ING_NOUNS
 
 
-@dataclass(frozen=True)
-class _Tok:
-    """A word, a punctuation mark, or a whole quantity (``q`` is its index)."""
+class _Tok(NamedTuple):
+    """A word, a punctuation mark, or a whole quantity (``q`` is its index, else -1)."""
 
     text: str
     start: int
     end: int
-    q: int = -1
-
-    @property
-    def low(self) -> str:
-        return self.text.lower()
-
-    @property
-    def word(self) -> bool:
-        return self.q < 0 and self.text[0].isalnum()
+    q: int
+    low: str  # lower-cased
+    word: bool  # a word: not a quantity, not a mark
 
     @property
     def quote(self) -> bool:
@@ -499,17 +590,26 @@ class _Tok:
 
 
 def _tokenize(text: str, spans: Sequence[tuple[int, int]]) -> tuple[_Tok, ...]:
+    """Words and marks, each quantity one token (the first of the spans a word overlaps)."""
+    first = min((a for a, _ in spans), default=0)
+    last = max((b for _, b in spans), default=0)
     out: list[_Tok] = []
     for match in _TOKEN.finditer(text):
         start, end = match.span()
-        hit = next((i for i, (a, b) in enumerate(spans) if start < b and end > a), -1)
+        hit = -1
+        if end > first and start < last:
+            for i, (a, b) in enumerate(spans):
+                if start < b and end > a:
+                    hit = i
+                    break
         if hit < 0:
-            out.append(_Tok(match.group(), start, end))
+            said = match.group()
+            out.append(_Tok(said, start, end, -1, said.lower(), said[0].isalnum()))
             continue
         if out and out[-1].q == hit:
             continue
         a, b = spans[hit]
-        out.append(_Tok(text[a:b], a, b, hit))
+        out.append(_Tok(text[a:b], a, b, hit, text[a:b].lower(), False))
     return tuple(out)
 
 
@@ -566,7 +666,7 @@ class _Label:
     tail: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each statement is itself: compared by identity
 class _Found:
     """One figure as one sentence states it."""
 
@@ -582,25 +682,18 @@ class _Found:
     stems: frozenset[str]  # the label's stems, synonyms mapped
     exact: frozenset[str]  # the label's stems as written
     words: frozenset[str]  # the label's and the nearby words' stems, synonyms mapped
-
-    @property
-    def score(self) -> float:
-        return self.scored.score * self.weight
-
-    @property
-    def place(self) -> tuple[str, str, int, int]:
-        s = self.scored.sentence
-        return (s.source_id, s.doc_id, s.index, self.at)
+    score: float  # the sentence's score times the source's weight
+    place: tuple[str, str, int, int]  # source, document, sentence, character offset
 
 
 _CHANGE, _DELTA, _VALUE = 0, 1, 2
 
 
-def _sentence(scored: Scored, stem: Callable[[str], str]) -> _Sentence | None:
+def _sentence(
+    scored: Scored, stem: Callable[[str], str], parsed: list[tuple[Quantity, int, int]]
+) -> _Sentence:
+    """The sentence read, given the quantities ``parse_quantities`` found in it."""
     text = scored.sentence.text
-    parsed = parse_quantities(text)
-    if not parsed:
-        return None
     parsed = _with_bare_befores(text, parsed)
     toks = _tokenize(text, [(s, e) for _, s, e in parsed])
     where = [0] * len(parsed)
@@ -893,6 +986,7 @@ def _found(
 ) -> _Found:
     """A statement of a figure; ``qi`` is its first quantity (a change's "before")."""
     at = s.where[qi]
+    where = s.scored.sentence
     exact = frozenset(
         s.stem(t) for t in tokens(label.text) if t not in _LABEL_STOPWORDS and not t[0].isdigit()
     )
@@ -916,6 +1010,8 @@ def _found(
         stems=stems,
         exact=exact,
         words=stems | frozenset(_SYNONYMS.get(x, x) for x in context),
+        score=s.scored.score * weight,
+        place=(where.source_id, where.doc_id, where.index, s.toks[at].start),
     )
 
 
@@ -1069,19 +1165,27 @@ def _relation(a: _Found, b: _Found, *, lead: bool) -> float | None:
     """
     if a.place[:3] == b.place[:3] or not _comparable(a, b) or _clash(a, b):
         return None
+    consistent = _consistent(a, b)
+    if not consistent and not lead:
+        return None
     shared = a.stems & b.stems
     exact = len(a.exact & b.exact)
     weight = exact + 0.5 * (len(shared) - exact)  # a synonym is weaker evidence than a word
     similarity = weight / max(1, len(a.stems | b.stems))
     context = (a.words - a.stems) & (b.words - b.stems)
-    if _consistent(a, b):
+    if consistent:
         linked = shared or a.stems & b.words or b.stems & a.words
         if not linked and a.value.unit != "count" and len(context) >= 3:
             linked = context  # the same value amid the same words: "90 days" and "90-day"
         return 1.0 + weight + similarity if linked else None
     alike = bool(shared) and (similarity >= 0.5 or a.stems <= b.stems or b.stems <= a.stems)
-    near = _base(a.value) and _base(b.value) and 0.1 <= _base(a.value) / _base(b.value) <= 10
-    return similarity if lead and alike and near and len(context) >= 2 else None
+    return similarity if lead and alike and _near(a, b) and len(context) >= 2 else None
+
+
+def _near(a: _Found, b: _Found) -> bool:
+    """Are the values within a factor of ten?"""
+    x, y = _base(a.value), _base(b.value)
+    return bool(x and y and 0.1 <= x / y <= 10)
 
 
 # --------------------------------------------------------------------------- grouping
@@ -1096,58 +1200,260 @@ def extract(
     the classifier scored higher. Dates and years are kept only when there is
     nothing else. A figure several sources state is one Figure citing all of them;
     when they disagree it is flagged (``consistent=False``, ``variants``).
+
+    The work is linear in the sentences: a statement is compared only with the
+    statements that share a value and a word with it, or a label word and an order of
+    magnitude with a group's lead (see ``_group``), and only the figures shown are built.
     """
     numbers = {s.id: s.number for s in sources}
     weights = {s.id: s.weight for s in sources}
     stemmer = Stemmer()
-    found: list[_Found] = []
-    for item in scored:
-        if item.sentence.role is not Role.CONTENT:
-            continue
-        sentence = _sentence(item, stemmer.stem)
-        if sentence is not None:
-            found.extend(_find(sentence, weights.get(item.sentence.source_id, 1.0)))
-    figures = [_figure(group, numbers) for group in _group(found)]
-    ranked = sorted(figures, key=lambda f: f[0])
-    dated = [f for f in ranked if f[1].value.unit not in ("date", "year")]
-    return tuple(f for _, f in (dated or ranked)[:limit])
+
+    def find(item: Scored, parsed: list[tuple[Quantity, int, int]]) -> list[_Found]:
+        weight = weights.get(item.sentence.source_id, 1.0)
+        return _find(_sentence(item, stemmer.stem, parsed), weight)
+
+    # Dates and years are shown only when nothing else is, and they group only among
+    # themselves: sentences that state nothing else are read only if nothing else is found.
+    def read(*, dated: bool) -> list[_Found]:
+        found: list[_Found] = []
+        for item in scored:
+            if item.sentence.role is Role.CONTENT:
+                parsed = parse_quantities(item.sentence.text)
+                if parsed and (dated or any(q.unit not in _DATED for q, _, _ in parsed)):
+                    found.extend(find(item, parsed))
+        return found
+
+    found = [f for f in read(dated=False) if f.value.unit not in _DATED] or read(dated=True)
+    groups = _group(found)
+    ranks = [_rank(group) for group in groups]
+    order = sorted(range(len(groups)), key=lambda g: ranks[g][0])
+    return tuple(_figure(groups[g], ranks[g][1], numbers) for g in order[:limit])
+
+
+_DATED = ("date", "year")
+MAX_BLOCK = 64  # entries an index key holds (see _Index)
+# Value buckets are ranges of log |value| this wide: values that _close calls equal (within
+# 10 %: 0.105 apart) are at most one bucket apart, and so are values within a factor of ten
+# (2.30 apart) in buckets of _NEAR_WIDTH.
+_SAME_WIDTH = 0.11
+_NEAR_WIDTH = 2.5
+_TINY = 1e-6  # values closer to zero than this share a bucket
+_Key = TypeVar("_Key")
+
+
+def _bucket(x: float, width: float) -> int:
+    if not math.isfinite(x):  # a number too long for a float
+        return 1 << 30
+    return math.floor(math.log(max(abs(x), _TINY)) / width)
+
+
+def _near_buckets(x: float, width: float) -> tuple[int, int, int]:
+    b = _bucket(x, width)
+    return b - 1, b, b + 1
+
+
+def _values(f: _Found) -> tuple[Quantity, ...]:
+    """The values another statement may state the same as: a change's before and after."""
+    return (f.value,) if f.before is None else (f.value, f.before)
+
+
+@dataclass
+class _Group:
+    """Statements of one figure, strongest first, and what a newcomer must not clash with."""
+
+    members: list[_Found] = field(default_factory=list)
+    sentences: set[tuple[str, str, int]] = field(default_factory=set)
+    heads: set[frozenset[str]] = field(default_factory=set)  # the members' non-empty heads
+    tails: set[frozenset[str]] = field(default_factory=set)  # and tails
+
+    def add(self, item: _Found) -> None:
+        self.members.append(item)
+        self.sentences.add(item.place[:3])
+        if item.label.head:
+            self.heads.add(item.label.head)
+        if item.label.tail:
+            self.tails.add(item.label.tail)
+
+    def admits(self, item: _Found) -> bool:
+        """No member is in the same sentence as ``item`` or clashes with it (``_clash``)."""
+        if item.place[:3] in self.sentences:
+            return False
+        head, tail = item.label.head, item.label.tail
+        return not (head and any(not head & h for h in self.heads)) and not (
+            tail and any(not tail & t for t in self.tails)
+        )
+
+
+class _Index:
+    """Where a statement's possible relations are, by the conditions ``_relation`` needs.
+
+    A statement agrees with another (``_consistent``) only when their values are close,
+    and is linked to it only by a word they share: ``same`` holds each placed statement
+    under (class, dimension, value bucket, word) for each of its values and words, so a
+    newcomer finds exactly the statements it may agree with, not the whole dimension. A
+    stated change by an amount agrees with a change "from A to B" by the difference or the
+    relative change: ``agree`` holds changes under those. A disagreeing statement joins
+    only a group whose lead shares a label word and is within a factor of ten: ``leads``
+    holds each group under (dimension, magnitude bucket, label stem).
+
+    A member that states the same value with the same label as an earlier member of its
+    group relates to a statement as that one does whenever a label word links them, so
+    a word is held once for each such kind of member (a story's "Six Nations" said 150
+    times is one entry under "nation", not 150): the entries grow with the distinct
+    statements, not with repetitions. (What is given up: a statement linked only by
+    three context words spread over several such members; see ``_relation``.) And a key
+    holds at most ``MAX_BLOCK`` entries, the first and so strongest: a word that common
+    no longer tells figures apart, and the cap keeps the work linear however many
+    sentences share it.
+    """
+
+    def __init__(self) -> None:
+        self.same: dict[tuple[int, str, int, str], list[tuple[int, _Found]]] = {}
+        self.agree: dict[int, list[tuple[int, _Found]]] = {}
+        self.leads: dict[tuple[str, int, str], list[tuple[int, _Found]]] = {}
+        self.dimensions: set[str] = set()  # of the leads
+        self.held: dict[tuple[object, ...], set[str]] = {}  # (group, what is stated) → words
+
+    def add(self, g: int, item: _Found, *, lead: bool) -> None:
+        dimension = _dimension(item.value)
+        before = None if item.before is None else _as_compared(item.before)
+        states = (g, item.kind, _as_compared(item.value), before, item.stems, item.exact)
+        held = self.held.setdefault(states, set())
+        words = item.words - held
+        held.update(words)
+        for q in _values(item):
+            bucket = _bucket(_base(q), _SAME_WIDTH)
+            for word in words:
+                _put(self.same, (int(item.kind == _DELTA), dimension, bucket, word), (g, item))
+        if item.kind == _CHANGE:
+            assert item.before is not None
+            difference = _base(item.value) - _base(item.before)
+            buckets = {_bucket(difference, _SAME_WIDTH)}
+            if item.before.value:
+                buckets.add(_bucket(difference / _base(item.before) * 100, _SAME_WIDTH))
+            for bucket in buckets:
+                _put(self.agree, bucket, (g, item))
+        if lead:
+            self.dimensions.add(dimension)
+            bucket = _bucket(_base(item.value), _NEAR_WIDTH)
+            for stem in item.stems:
+                _put(self.leads, (dimension, bucket, stem), (g, item))
+
+    def candidates(self, item: _Found) -> dict[int, dict[int, _Found]]:
+        """The groups ``item`` may relate to, each with the members it may relate to: a
+        superset of the members ``_relation`` does not reject, found without looking at
+        any other. A lead ``item`` agrees with and is linked to is found as any member is;
+        one it disagrees with by its label stems and magnitude."""
+        delta = item.kind == _DELTA
+        dimension = _dimension(item.value)
+        shared: dict[int, tuple[int, _Found, set[str]]] = {}  # by member: the words in common
+        for q in _values(item):
+            for bucket in _near_buckets(_base(q), _SAME_WIDTH):
+                for word in item.words:
+                    for g, m in self.same.get((int(delta), dimension, bucket, word), ()):
+                        hit = shared.get(id(m))
+                        if hit is None:
+                            shared[id(m)] = (g, m, {word})
+                        else:
+                            hit[2].add(word)
+        found: dict[int, dict[int, _Found]] = {}
+        for g, m, words in shared.values():
+            if _linked(item, m, words):
+                found.setdefault(g, {})[id(m)] = m
+        if delta:
+            for value in {item.value.value, _base(item.value)}:
+                for bucket in _near_buckets(value, _SAME_WIDTH):
+                    for g, m in self.agree.get(bucket, ()):
+                        found.setdefault(g, {})[id(m)] = m
+        # deltas may join a change in another dimension: "fell 5 percent" of "$4 → $3.8"
+        dimensions = self.dimensions if delta else (dimension,)
+        for bucket in _near_buckets(_base(item.value), _NEAR_WIDTH):
+            for d in dimensions:
+                for stem in item.stems:
+                    for g, lead in self.leads.get((d, bucket, stem), ()):
+                        if _near(item, lead):
+                            found.setdefault(g, {})[id(lead)] = lead
+        return found
+
+
+def _put(index: dict[_Key, list[tuple[int, _Found]]], key: _Key, entry: tuple[int, _Found]) -> None:
+    entries = index.get(key)
+    if entries is None:
+        index[key] = [entry]
+    elif len(entries) < MAX_BLOCK:
+        entries.append(entry)
+
+
+def _as_compared(q: Quantity) -> tuple[float, str, bool]:
+    """All of a quantity that ``_consistent`` looks at."""
+    return q.value, q.unit, _IS_APPROX.match(q.text) is not None
+
+
+def _linked(a: _Found, b: _Found, shared: set[str]) -> bool:
+    """Are statements whose words in common are ``shared`` linked, as ``_relation`` needs
+    statements that agree to be: a label word in common, one's label word among the
+    other's words, or (not for counts) three other words in common."""
+    if not (shared.isdisjoint(a.stems) and shared.isdisjoint(b.stems)):
+        return True
+    return a.value.unit != "count" and len(shared - a.stems - b.stems) >= 3
 
 
 def _group(found: list[_Found]) -> list[list[_Found]]:
-    """Each statement joins the group it most surely belongs to, strongest statements first."""
-    groups: list[list[_Found]] = []
-    by_dimension: dict[str, list[int]] = {}  # only deltas compare across dimensions
+    """Each statement joins the group it most surely belongs to, strongest statements first.
+
+    A statement is compared only with the members ``_Index`` finds for it, which are
+    those ``_relation`` could accept (but for the cases ``_Index`` gives up), so the
+    groups are those of comparing it with every member of every group of its dimension,
+    in linear rather than quadratic time.
+    """
+    groups: list[_Group] = []
+    index = _Index()
     for item in sorted(found, key=lambda f: (f.kind, -f.score, f.place)):
         best: tuple[float, int] | None = None
-        dimension = _dimension(item.value)
-        candidates = range(len(groups)) if item.kind == _DELTA else by_dimension.get(dimension, [])
-        for g in candidates:
+        candidates = index.candidates(item)
+        for g in sorted(candidates):
             group = groups[g]
-            if any(_clash(item, m) or m.place[:3] == item.place[:3] for m in group):
+            if not group.admits(item):
                 continue
-            related = (_relation(item, m, lead=k == 0) for k, m in enumerate(group))
+            lead = group.members[0]
+            related = (_relation(item, m, lead=m is lead) for m in candidates[g].values())
             scores = [r for r in related if r is not None]
             if scores and (best is None or max(scores) > best[0]):
                 best = (max(scores), g)
         if best is None:
-            by_dimension.setdefault(dimension, []).append(len(groups))
-            groups.append([item])
+            g = len(groups)
+            groups.append(_Group())
         else:
-            groups[best[1]].append(item)
-    return groups
+            g = best[1]
+        groups[g].add(item)
+        index.add(g, item, lead=best is None)
+    return [group.members for group in groups]
 
 
-def _figure(group: list[_Found], numbers: dict[str, int]) -> tuple[tuple[object, ...], Figure]:
-    """One Figure for a group, with its sort key."""
+def _rank(group: list[_Found]) -> tuple[tuple[object, ...], _Found]:
+    """A group's sort key, and the statement that leads it: of the strongest kind, the
+    surest label, the most words in common with the others, the highest score."""
     kind = min(m.kind for m in group)
+    shared: dict[str, int] = {}
+    for m in group:
+        for stem in m.stems:
+            shared[stem] = shared.get(stem, 0) + 1
 
-    def central(m: _Found) -> int:
-        return sum(len(m.stems & o.stems) for o in group if o is not m)
+    def central(m: _Found) -> int:  # the label words it shares with the others, counted
+        return sum(shared[stem] - 1 for stem in m.stems)
 
     lead = min(
         (m for m in group if m.kind == kind),
         key=lambda m: (m.precision, -central(m), -m.score, m.place),
     )
+    sources = len({m.scored.sentence.source_id for m in group})
+    dated = lead.value.unit in _DATED
+    return (int(dated), kind, -sources, -max(m.score for m in group), lead.place), lead
+
+
+def _figure(group: list[_Found], lead: _Found, numbers: dict[str, int]) -> Figure:
+    """One Figure for a group."""
     members = sorted(group, key=lambda m: (numbers.get(m.scored.sentence.source_id, 0), m.place))
     differ = [m for m in members if m is not lead and not _consistent(lead, m)]
     variants: list[Quantity] = []
@@ -1162,7 +1468,7 @@ def _figure(group: list[_Found], numbers: dict[str, int]) -> tuple[tuple[object,
         if m.scored.section != OTHER:
             votes[m.scored.section] = votes.get(m.scored.section, 0.0) + m.score
     section = max(votes, key=lambda k: (votes[k], k == lead.scored.section, k), default=None)
-    figure = Figure(
+    return Figure(
         label=lead.label.text,
         value=lead.value,
         citations=tuple(_citation(m, numbers) for m in members),
@@ -1172,10 +1478,6 @@ def _figure(group: list[_Found], numbers: dict[str, int]) -> tuple[tuple[object,
         variants=tuple(variants),
         note="; ".join(notes) or None,
     )
-    sources = len({m.scored.sentence.source_id for m in members})
-    dated = lead.value.unit in ("date", "year")
-    key = (int(dated), kind, -sources, -max(m.score for m in members), lead.place)
-    return key, figure
 
 
 def _notes(
