@@ -1494,11 +1494,8 @@ def _notes(
         notes.append(f"{lead.verb} by {lead.value.text}")
     for m in members:
         if m.kind == _DELTA and lead.kind == _CHANGE and m not in differ:
-            assert lead.before is not None
-            change = f"{_shown(lead.before)} → {_shown(lead.value)}"
-            notes.append(
-                f"{change}: {m.verb} by {_shown(m.value, signed=False)}, as {cite(m)} says"
-            )
+            # the value column shows the change itself; the note says what agrees with it
+            notes.append(f"{m.verb} by {_shown(m.value, signed=False)}, as {cite(m)} says")
     wordings: dict[str, str] = {}
     for m in members:
         if m.kind != lead.kind or m in differ or m.kind == _DELTA:

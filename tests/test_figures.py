@@ -226,7 +226,7 @@ def test_a_stated_cut_agrees_with_the_change_it_describes() -> None:
     cars = by_label(found, "fees on German cars")
     assert cars.consistent
     assert {c.number for c in cars.citations} == {1, 2}
-    assert cars.note == "145 % → 30 %: lowered by 115 points, as [2] says"
+    assert cars.note == "lowered by 115 points, as [2] says"
 
 
 def test_the_same_change_from_two_sources_is_one_figure() -> None:
