@@ -47,7 +47,7 @@ def whole_command(runs: int) -> None:
 
 
 def stages() -> None:
-    from digest import config, dedupe, deliver, normalize, render, select, sources
+    from digest import config, dedupe, deliver, figures, normalize, people, render, select, sources
     from digest.build import _extract
     from digest.classify import Classifier
     from digest.text import Stemmer
@@ -69,12 +69,25 @@ def stages() -> None:
     sentences = timed("normalize", normalize.normalize_all, documents, normalize.Rules.make())
     stemmer = Stemmer()
     scored = timed("classify", Classifier(cfg.sections, cfg.classify, stemmer).classify, sentences)
-    items = timed("dedupe", dedupe.merge, scored, collected.sources, stemmer)
-    sections, _other = timed("select", select.select, items, cfg.sections)
+    items = timed("dedupe", dedupe.merge, scored, collected.sources, stemmer, documents)
+    sections, _other, top = timed(
+        "select", select.select, items, cfg.sections, None, cfg.select, stemmer
+    )
+    found = timed("figures", figures.extract, scored, collected.sources)
+    who = timed("people", people.find, sentences, collected.sources)
     from digest.models import Briefing
 
     briefing = Briefing(
-        cfg.briefing.title, None, cfg.briefing.today(), "UTC", sections, collected.sources, statuses
+        cfg.briefing.title,
+        None,
+        cfg.briefing.today(),
+        "UTC",
+        sections,
+        collected.sources,
+        statuses,
+        top_lines=top,
+        figures=found,
+        people=who,
     )
     for fmt in ("md", "html", "json", "pdf"):
         timed(f"render {fmt}", render.render, briefing, [fmt])
