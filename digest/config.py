@@ -416,6 +416,26 @@ class OutputConfig(_Model):
     """File name without extension; ``{date}`` is the briefing date (YYYY-MM-DD)."""
     templates: str | None = None
     """A folder of Jinja templates that override the built-in ones by file name."""
+    archive: str | None = None
+    """A sub-folder of ``directory`` for the dated files (e.g. ``archive``); without it
+    the dated files go in ``directory`` itself."""
+    latest: str | None = None
+    """A stable file name (e.g. ``briefing-latest``) that always holds the newest briefing,
+    next to the dated files, for links and scripts that should not know the date."""
+
+    @field_validator("archive")
+    @classmethod
+    def _plain_folder(cls, value: str | None) -> str | None:
+        if value is not None and (not value or value.startswith((".", "/")) or ".." in value):
+            raise ValueError("must be a sub-folder name inside the output directory")
+        return value
+
+    @field_validator("latest")
+    @classmethod
+    def _plain_latest(cls, value: str | None) -> str | None:
+        if value is not None and ("/" in value or "\\" in value or value.startswith(".")):
+            raise ValueError("must be a plain file name, without folders")
+        return value
 
     @field_validator("file_name")
     @classmethod
@@ -433,6 +453,85 @@ class OutputConfig(_Model):
     def _templates_exist(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not (_base_dir(info) / value).is_dir():
             raise ValueError(f"folder not found: {value}")
+        return value
+
+
+class StateConfig(_Model):
+    """Memory between runs: what was seen and reported, each run, each delivery."""
+
+    path: str = ".digest-state/state.sqlite"
+    """The SQLite file (relative to the config file); its folder also holds the run lock."""
+    repeated: Literal["show", "mark", "hide"] = "mark"
+    """Items an earlier briefing already carried: ``show`` them as if new, ``mark`` them
+    ("reported 5 June"), or ``hide`` them."""
+
+
+class SmtpConfig(_Model):
+    """The mail server that sends the briefing."""
+
+    host: str = Field(min_length=1)
+    """Server name, e.g. ``smtp.example.com``."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """Port; defaults to 465 for ``ssl``, 587 for ``starttls``, 25 for ``none``."""
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    """``ssl`` (SMTPS), ``starttls`` (upgrade after connecting) or ``none`` (trusted
+    networks only)."""
+    username: str | None = None
+    """Login name; no login without it."""
+    password_env: str | None = None
+    """Name of the environment variable holding the password (never the password itself)."""
+    timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for the server."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Further attempts when the server is down or answers with a temporary error."""
+    backoff: float = Field(default=5.0, ge=0)
+    """Seconds before the first retry; doubled for each further one."""
+    ca_file: str | None = None
+    """A CA bundle to trust for the server's certificate (a private CA); the system's otherwise."""
+
+    @field_validator("password_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value):
+            raise ValueError(
+                "must be the name of an environment variable, e.g. DIGEST_SMTP_PASSWORD"
+            )
+        return value
+
+
+class EmailConfig(_Model):
+    """Sending the briefing by email: a short HTML body, a text alternative, the PDF attached."""
+
+    smtp: SmtpConfig
+    """The mail server."""
+    sender: str = Field(min_length=3)
+    """The From address, e.g. ``Briefings <briefings@example.com>``."""
+    to: list[str] = Field(min_length=1)
+    """Recipients."""
+    cc: list[str] = Field(default_factory=list)
+    """Copy recipients."""
+    bcc: list[str] = Field(default_factory=list)
+    """Blind-copy recipients (never shown in the headers)."""
+    subject: str = "{title} — {date}"
+    """Subject template: ``{title}``, ``{date}`` (YYYY-MM-DD), ``{new}`` (number of new items)."""
+    attach: list[Format] = Field(default_factory=lambda: list[Format](["pdf"]))
+    """Formats attached to the message (``pdf``, ``html``, ``md``, ``json``)."""
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_fields(cls, value: str) -> str:
+        try:
+            value.format(title="t", date="d", new=0)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only {{title}}, {{date}} and {{new}} may be used ({exc})") from exc
+        return value
+
+    @field_validator("sender", "to", "cc", "bcc")
+    @classmethod
+    def _addresses(cls, value: str | list[str]) -> str | list[str]:
+        for address in [value] if isinstance(value, str) else value:
+            if "\n" in address or "\r" in address or "@" not in address:
+                raise ValueError(f"{address!r} is not an email address")
         return value
 
 
@@ -459,6 +558,10 @@ class Config(_Model):
     """Timeouts, limits, retries and the HTTP cache for feeds and pages."""
     output: OutputConfig = Field(default_factory=OutputConfig)
     """Output folder, formats and templates."""
+    state: StateConfig = Field(default_factory=StateConfig)
+    """Memory between runs: seen documents, reported items, runs and deliveries."""
+    email: EmailConfig | None = None
+    """Email delivery (``digest build --email``, ``digest send``); none without it."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:

@@ -24,6 +24,9 @@ REFERENCE_MODELS = (
     config.BoilerplateConfig,
     config.FetchConfig,
     config.OutputConfig,
+    config.StateConfig,
+    config.EmailConfig,
+    config.SmtpConfig,
 )
 
 GOOD = """\
@@ -83,7 +86,7 @@ def test_unknown_key_in_a_source_uses_the_source_kind_fields(tmp_path: Path) -> 
 def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> None:
     [problem] = problems(tmp_path, GOOD + "output:\n  zzz: 1\n")
     assert (
-        "output.zzz: unknown key 'zzz' (known keys: directory, file_name, formats, templates)"
+        "output.zzz: unknown key 'zzz' (known keys: archive, directory, file_name, formats, latest, templates)"
         in problem
     )
 
@@ -224,7 +227,7 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
     found = problems(tmp_path, text)
     assert [p.split(": ", 1)[1] for p in found] == [
         "defaults: unknown key 'defaults' (known keys: "
-        "boilerplate, briefing, classify, fetch, figures, output, people, sections, select, sources)"
+        "boilerplate, briefing, classify, email, fetch, figures, output, people, sections, select, sources, state)"
     ]
 
 

@@ -31,6 +31,9 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("boilerplate", c.BoilerplateConfig),
     ("fetch", c.FetchConfig),
     ("output", c.OutputConfig),
+    ("state", c.StateConfig),
+    ("email", c.EmailConfig),
+    ("email.smtp", c.SmtpConfig),
 ]
 
 
