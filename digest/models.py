@@ -161,10 +161,15 @@ class Item:
     section: str
     score: float
     citations: tuple[Citation, ...]
+    first_reported: date | None = None  # set when an earlier briefing already carried it
 
     @property
     def source_numbers(self) -> tuple[int, ...]:
         return tuple(sorted({c.number for c in self.citations}))
+
+    @property
+    def is_new(self) -> bool:
+        return self.first_reported is None
 
 
 @dataclass(frozen=True)
@@ -235,3 +240,13 @@ class Briefing:
     top_lines: tuple[Item, ...] = ()  # the most important items across sections
     figures: tuple[Figure, ...] = ()
     people: tuple[Person, ...] = ()
+    tracked: bool = False  # True when a state store marked items new or already reported
+
+    @property
+    def shown_items(self) -> tuple[Item, ...]:
+        return tuple(i for s in self.sections for i in s.items)
+
+    @property
+    def new_items(self) -> int:
+        """Items shown that no earlier briefing carried (all of them without a state store)."""
+        return sum(1 for i in self.shown_items if i.is_new)
