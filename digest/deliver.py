@@ -33,12 +33,25 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_outputs(outputs: Mapping[str, bytes], directory: Path, stem: str) -> list[Path]:
-    """Write every rendered format; all formats are rendered before the first file is written."""
+def write_outputs(
+    outputs: Mapping[str, bytes],
+    directory: Path,
+    stem: str,
+    *,
+    archive: str | None = None,
+    latest: str | None = None,
+) -> list[Path]:
+    """Write every rendered format: dated names (in ``archive`` if given), then the stable
+    ``latest`` names. All formats are rendered before the first file is written."""
     written = []
+    dated = directory / archive if archive else directory
     try:
         for fmt, data in outputs.items():
-            path = directory / f"{stem}{EXTENSIONS[fmt]}"
+            path = dated / f"{stem}{EXTENSIONS[fmt]}"
+            write_atomic(path, data)
+            written.append(path)
+        for fmt, data in outputs.items() if latest else ():
+            path = directory / f"{latest}{EXTENSIONS[fmt]}"
             write_atomic(path, data)
             written.append(path)
     except OSError as exc:

@@ -56,3 +56,7 @@ class RenderError(DigestError):
 
 class DeliveryError(DigestError):
     """Outputs could not be written or sent."""
+
+
+class LockError(DigestError):
+    """Another run holds the lock; this one did nothing."""
