@@ -27,7 +27,8 @@ and keep the rest. Every template sees the same context:
     for each of ``briefing.people``, the source numbers that mention them.
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
-Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``).
+Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``),
+``day`` (a date as ``5 June``).
 
 Source text is untrusted. HTML templates autoescape; Markdown templates must pass
 source text through ``md_escape``; the PDF renderer refuses to fetch any URL.
@@ -41,7 +42,7 @@ import re
 import traceback
 import warnings
 import xml.etree.ElementTree as etree
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -66,6 +67,7 @@ from .models import (
     Item,
     Person,
     Quantity,
+    Section,
     SourceInfo,
     SourceStatus,
     Status,
@@ -141,6 +143,7 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
     env.filters["md_escape"] = md_escape
     env.filters["markdown"] = markdown_to_html
     env.filters["http_url"] = http_url
+    env.filters["day"] = short_day
     return env
 
 
@@ -186,6 +189,8 @@ def to_json(briefing: Briefing) -> dict[str, Any]:
             else None
         ),
         "note": briefing.note,
+        "tracked": briefing.tracked,
+        "new_items": briefing.new_items if briefing.tracked else None,
         "top_lines": [_item_json(i) for i in briefing.top_lines],
         "figures": [_figure_json(f) for f in briefing.figures],
         "people": [_person_json(p) for p in briefing.people],
@@ -202,6 +207,120 @@ def to_json(briefing: Briefing) -> dict[str, Any]:
         "other": [_item_json(i) for i in briefing.other],
         "sources": [_source_json(s, statuses.get(s.id)) for s in _by_number(briefing)],
     }
+
+
+def from_json(data: Mapping[str, Any]) -> Briefing:
+    """A Briefing back from :func:`to_json`'s document, so a written briefing can be
+    sent again (``digest send``) without reading any source. Raises RenderError."""
+    try:
+        if data.get("schema") != SCHEMA_ID:
+            raise ValueError(f"not a {SCHEMA_ID} document")
+        window = data.get("window") or {}
+        sources = tuple(_source_from(s) for s in data["sources"])
+        statuses = tuple(
+            SourceStatus(s["id"], Status(s["status"]), s["documents"], s["reason"])
+            for s in data["sources"]
+            if s.get("status")
+        )
+        return Briefing(
+            title=data["title"],
+            subtitle=data["subtitle"],
+            date=date.fromisoformat(data["date"]),
+            timezone=data["timezone"],
+            sections=tuple(
+                Section(
+                    s["id"],
+                    s["title"],
+                    s["description"],
+                    tuple(_item_from(i) for i in s["items"]),
+                    s["note"],
+                )
+                for s in data["sections"]
+            ),
+            sources=sources,
+            statuses=statuses,
+            note=data["note"],
+            other=tuple(_item_from(i) for i in data["other"]),
+            window_start=_when(window.get("start")),
+            window_end=_when(window.get("end")),
+            top_lines=tuple(_item_from(i) for i in data["top_lines"]),
+            figures=tuple(_figure_from(f) for f in data["figures"]),
+            people=tuple(
+                Person(
+                    p["name"],
+                    tuple(p["roles"]),
+                    tuple(p["aliases"]),
+                    p["mentions"],
+                    tuple(_citation_from(c) for c in p["citations"]),
+                    p["pinned"],
+                )
+                for p in data["people"]
+            ),
+            tracked=bool(data.get("tracked")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RenderError(f"not a briefing JSON document this digest can read: {exc!r}") from exc
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _citation_from(c: Mapping[str, Any]) -> Citation:
+    return Citation(
+        c["source_id"],
+        c["source"],
+        c["doc_id"],
+        c["sentence_index"],
+        c["text"],
+        c.get("url"),
+        c.get("title"),
+        _when(c.get("published")),
+    )
+
+
+def _item_from(i: Mapping[str, Any]) -> Item:
+    first = i.get("first_reported")
+    return Item(
+        i["text"],
+        i["section"],
+        i["score"],
+        tuple(_citation_from(c) for c in i["citations"]),
+        date.fromisoformat(first) if first else None,
+    )
+
+
+def _quantity_from(q: Mapping[str, Any] | None) -> Quantity | None:
+    return Quantity(q["value"], q["unit"], q["text"]) if q else None
+
+
+def _figure_from(f: Mapping[str, Any]) -> Figure:
+    value = _quantity_from(f["value"])
+    if value is None:
+        raise ValueError("a figure without a value")
+    return Figure(
+        f["label"],
+        value,
+        tuple(_citation_from(c) for c in f["citations"]),
+        _quantity_from(f["before"]),
+        f["section"],
+        f["consistent"],
+        tuple(q for q in (_quantity_from(v) for v in f["variants"]) if q is not None),
+        f["note"],
+    )
+
+
+def _source_from(s: Mapping[str, Any]) -> SourceInfo:
+    return SourceInfo(
+        s["id"],
+        s["number"],
+        s["name"],
+        s["kind"],
+        s["location"],
+        s["publisher"],
+        s["url"],
+        _when(s["published"]),
+    )
 
 
 def json_bytes(briefing: Briefing) -> bytes:
@@ -292,6 +411,11 @@ def coverage(briefing: Briefing) -> str | None:
         return f"{day} {moment:%H:%M}"
 
     return f"{when(start, start.year != end.year)} – {when(end, True)} {end.tzname()}"
+
+
+def short_day(day: date | None) -> str:
+    """``5 June``: when an item was first reported, in the what's-new marks."""
+    return f"{day.day} {_MONTHS[day.month - 1]}" if day else ""
 
 
 def human_date(day: date) -> str:
@@ -518,6 +642,7 @@ def _citation_json(c: Citation) -> dict[str, Any]:
         "text": c.text,
         "url": c.url,
         "title": c.title,
+        "published": c.published.isoformat() if c.published else None,
     }
 
 
@@ -559,6 +684,7 @@ def _item_json(item: Item) -> dict[str, Any]:
         "section": item.section,
         "score": round(item.score, 4),
         "sources": list(item.source_numbers),
+        "first_reported": item.first_reported.isoformat() if item.first_reported else None,
         "citations": [_citation_json(c) for c in item.citations],
     }
 

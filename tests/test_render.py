@@ -445,6 +445,8 @@ def test_json_content_and_round_trip(outputs: dict[str, bytes], briefing: Briefi
         "timezone",
         "window",
         "note",
+        "tracked",
+        "new_items",
         "top_lines",
         "figures",
         "people",
@@ -674,3 +676,42 @@ def test_no_figures_no_table(briefing: Briefing) -> None:
     assert "Key figures" not in out["md"].decode("utf-8")
     assert "Key figures" not in out["html"].decode("utf-8")
     assert "Who" not in out["md"].decode("utf-8")
+
+
+# --------------------------------------------------------------------------- what's new
+
+
+def test_whats_new_line_and_repeat_marks(briefing: Briefing) -> None:
+    first = briefing.sections[0]
+    marked = replace(
+        first, items=(replace(first.items[0], first_reported=date(2026, 11, 18)), *first.items[1:])
+    )
+    tracked = replace(briefing, sections=(marked, *briefing.sections[1:]), tracked=True)
+    out = render(tracked, ["md", "html", "json"])
+    md = out["md"].decode("utf-8")
+    shown = len(tracked.shown_items)
+    assert f"**What's new:** {shown - 1} of {shown} items are new since the last briefing." in md
+    assert "*(2 sources)* *(reported 18 November)*" in md
+    html = out["html"].decode("utf-8")
+    assert '<span class="repeat">reported 18 November</span>' in html
+    data = json.loads(out["json"])
+    assert data["tracked"] is True and data["new_items"] == shown - 1
+    assert data["sections"][0]["items"][0]["first_reported"] == "2026-11-18"
+    assert "What's new" not in render(briefing, ["md"])["md"].decode("utf-8")  # untracked
+
+
+def test_json_reads_back_into_the_same_briefing(briefing: Briefing) -> None:
+    from digest.render import from_json
+
+    rich = replace(intelligence_briefing(briefing), tracked=True)
+    document = to_json(rich)
+    again = from_json(json.loads(json.dumps(document)))
+    assert to_json(again) == document
+    assert render(again, ["md"]) == render(rich, ["md"])
+
+
+def test_json_that_is_not_a_briefing_is_a_render_error() -> None:
+    from digest.render import from_json
+
+    with pytest.raises(RenderError, match="not a briefing JSON document"):
+        from_json({"schema": "digest.briefing/1", "title": "x"})
