@@ -1,21 +1,41 @@
-"""The pipeline, top to bottom: sources → extract → normalize → classify → dedupe →
-select → render → deliver. Each stage is a module; this file only wires them."""
+"""The pipeline, top to bottom: sources → extract → screen → normalize → classify →
+dedupe → (history) → select → figures/people → render → deliver (files, then email).
+Each stage is a module; this file only wires them.
+
+A build holds the run lock and records itself in the state store, so cron may fire
+it at will: an overlapping run stops at once, a killed one leaves the last briefing
+and the store as they were (files are renamed into place, the store commits per step).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import dedupe, deliver, extract, figures, normalize, people, render, screen, select, sources
+from . import (
+    dedupe,
+    deliver,
+    extract,
+    figures,
+    lock,
+    mail,
+    normalize,
+    people,
+    render,
+    screen,
+    select,
+    sources,
+    state,
+)
 from .classify import Classifier
 from .config import BriefingConfig, LoadedConfig
-from .errors import NoSourcesError, SourceError
-from .models import Briefing, Document, Scored, SourceInfo, SourceStatus, Status, Window
+from .errors import DeliveryError, NoSourcesError, SourceError
+from .models import Briefing, Document, Item, Scored, SourceInfo, SourceStatus, Status, Window
 from .text import Stemmer
 
 
@@ -27,28 +47,53 @@ class Analysis:
     statuses: tuple[SourceStatus, ...]
     scored: tuple[Scored, ...]
     briefing: Briefing
+    documents: tuple[Document, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmailRequest:
+    """Send the briefing by email after writing it, or write the message to ``eml``."""
+
+    eml: Path | None = None
 
 
 @dataclass(frozen=True)
 class BuildResult:
     briefing: Briefing
     written: tuple[Path, ...]
+    outputs: dict[str, bytes] = field(default_factory=dict, repr=False)
+    emailed: tuple[str, ...] = ()  # recipients the message went to
+    eml: Path | None = None
 
     @property
     def failed_sources(self) -> tuple[SourceStatus, ...]:
         return tuple(s for s in self.briefing.statuses if s.status is Status.FAILED)
 
 
+History = Callable[[Sequence[Item], Date], list[Item]]
+Progress = Callable[[str], None]
+
+
 def analyze(
-    loaded: LoadedConfig, *, on: Date | None = None, now: datetime | None = None
+    loaded: LoadedConfig,
+    *,
+    on: Date | None = None,
+    now: datetime | None = None,
+    history: History | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
+    """Everything up to rendering. ``history`` marks items earlier briefings carried."""
     config = loaded.config
+    step = progress or (lambda _: None)
+    step("reading sources")
     day = on or config.briefing.date or config.briefing.today()
     zone = ZoneInfo(config.briefing.timezone)
     window = _window(config.briefing, day, now or datetime.now(zone))
     collected = sources.collect(loaded, window, zone)
+    step("extracting text")
     documents, statuses = _extract(collected)
     documents, statuses = screen.screen(documents, statuses, window, zone)
+    step("sorting sentences")
     sentences = normalize.normalize_all(
         documents, normalize.Rules.make(config.boilerplate.patterns)
     )
@@ -56,6 +101,13 @@ def analyze(
     hints = {s.id: s.sections for s in collected.sources}
     scored = Classifier(config.sections, config.classify, stemmer, hints).classify(sentences)
     items = dedupe.merge(scored, collected.sources, stemmer, documents)
+    if history is not None:
+        items = history(items, day)
+        if config.state.repeated == "hide":
+            items = [i for i in items if i.is_new]
+        elif config.state.repeated == "show":
+            items = [replace(i, first_reported=None) for i in items]
+    step("choosing items")
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
     watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
@@ -76,8 +128,12 @@ def analyze(
         people=people.find(
             sentences, collected.sources, watchlist, limit=config.people.limit, documents=documents
         ),
+        tracked=history is not None,
     )
-    return Analysis(collected.sources, statuses, tuple(scored), briefing)
+    return Analysis(collected.sources, statuses, tuple(scored), briefing, tuple(documents))
+
+
+Outcome = Callable[[BuildResult | None, BaseException | None], int]
 
 
 def build(
@@ -86,18 +142,117 @@ def build(
     out_dir: Path | None = None,
     formats: Sequence[str] | None = None,
     on: Date | None = None,
+    email: EmailRequest | None = None,
+    outcome: Outcome | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the briefing and write it; every format is rendered before anything is written."""
+    """Build the briefing, write it, and mail it if asked, under the run lock.
+
+    ``outcome`` is how the caller will report the run (its exit code); the state store
+    records it with the run, whether the build succeeds or fails.
+    """
     config = loaded.config
-    briefing = analyze(loaded, on=on).briefing
+    store_path = loaded.resolve(config.state.path)
+    day = on or config.briefing.date or config.briefing.today()
+    with (
+        lock.hold(store_path.with_name(store_path.name + ".lock")),
+        state.Store.open(store_path) as store,
+    ):
+        run = store.begin_run(_now(), day, str(loaded.path))
+        result: BuildResult | None = None
+        error: BaseException | None = None
+        try:
+            result = _build(loaded, store, run, day, out_dir, formats, email, progress)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            store.finish_run(
+                run,
+                finished=_now(),
+                exit_code=outcome(result, error) if outcome else int(error is not None),
+                statuses=result.briefing.statuses if result else (),
+                outputs=result.written if result else (),
+            )
+
+
+def _build(
+    loaded: LoadedConfig,
+    store: state.Store,
+    run: int,
+    day: Date,
+    out_dir: Path | None,
+    formats: Sequence[str] | None,
+    email: EmailRequest | None,
+    progress: Progress | None,
+) -> BuildResult:
+    """One run, top to bottom; every format is rendered before anything is written."""
+    config = loaded.config
+    step = progress or (lambda _: None)
+    analysis = analyze(loaded, on=day, history=store.mark, progress=progress)
+    briefing = analysis.briefing
     if all(s.status is Status.FAILED for s in briefing.statuses):
         raise NoSourcesError([(s.source_id, s.reason or "failed") for s in briefing.statuses])
-    templates = loaded.resolve(config.output.templates) if config.output.templates else None
-    outputs = render.render(briefing, formats or config.output.formats, templates)
-    directory = out_dir or loaded.resolve(config.output.directory)
+    store.note_documents(run, analysis.documents)
+    step("rendering")
+    wanted: list[str] = list(formats or config.output.formats)
+    attach: list[str] = list(config.email.attach) if email and config.email else []
+    outputs = render.render(briefing, list(dict.fromkeys(wanted + attach)), _templates(loaded))
     stem = config.output.file_name.format(date=briefing.date.isoformat())
-    written = deliver.write_outputs(outputs, directory, stem)
-    return BuildResult(briefing, tuple(written))
+    written = deliver.write_outputs(
+        {f: outputs[f] for f in wanted},
+        out_dir or loaded.resolve(config.output.directory),
+        stem,
+        archive=config.output.archive,
+        latest=config.output.latest,
+    )
+    store.record_items(run, briefing.date, briefing.shown_items)
+    result = BuildResult(briefing, tuple(written), outputs)
+    if email is None:
+        return result
+    step("sending email")
+    return _mail(loaded, store, run, result, email, stem)
+
+
+def _mail(
+    loaded: LoadedConfig,
+    store: state.Store,
+    run: int,
+    result: BuildResult,
+    request: EmailRequest,
+    stem: str,
+) -> BuildResult:
+    """Send (or write) the message; a failed delivery is recorded, then raised."""
+    settings = loaded.config.email
+    if settings is None:
+        raise DeliveryError("--email needs an email: section in the config")
+    attachments: dict[str, bytes] = {f: result.outputs[f] for f in settings.attach}
+    message = mail.compose(
+        result.briefing, attachments, settings, stem=stem, user_templates=_templates(loaded)
+    )
+    if request.eml is not None:
+        mail.write_eml(message, request.eml)
+        return replace(result, eml=request.eml)
+    recipients = mail.recipients(settings)
+    try:
+        mail.send(message, settings)
+    except DeliveryError as exc:
+        store.record_delivery(
+            run, ok=False, recipients=recipients, error=str(exc), files=result.written
+        )
+        raise
+    store.record_delivery(run, ok=True, recipients=recipients, error=None, files=result.written)
+    return replace(result, emailed=tuple(recipients))
+
+
+def _templates(loaded: LoadedConfig) -> Path | None:
+    folder = loaded.config.output.templates
+    return loaded.resolve(folder) if folder else None
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
 
 
 def _window(settings: BriefingConfig, day: Date, now: datetime) -> Window:
@@ -144,3 +299,76 @@ def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[Source
             status = replace(status, status=state, documents=left, reason="; ".join(notes))
         statuses.append(status)
     return documents, tuple(statuses)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    briefing_date: Date
+    recipients: tuple[str, ...]
+    eml: Path | None = None
+
+
+def send(
+    loaded: LoadedConfig,
+    *,
+    on: Date | None = None,
+    out_dir: Path | None = None,
+    eml: Path | None = None,
+) -> SendResult:
+    """Email a briefing already written, without reading any source: by default the one
+    whose delivery failed last, else today's. Recorded in the state store as a run."""
+    config = loaded.config
+    settings = config.email
+    if settings is None:
+        raise DeliveryError("nothing to send with: the config has no email: section")
+    store_path = loaded.resolve(config.state.path)
+    with (
+        lock.hold(store_path.with_name(store_path.name + ".lock")),
+        state.Store.open(store_path) as store,
+    ):
+        pending = store.pending_delivery()
+        day = on or (pending.briefing_date if pending else config.briefing.today())
+        directory = out_dir or loaded.resolve(config.output.directory)
+        if config.output.archive:
+            directory = directory / config.output.archive
+        stem = config.output.file_name.format(date=day.isoformat())
+        briefing = _written_briefing(directory, stem)
+        attachments: dict[str, bytes] = {}
+        for fmt in settings.attach:
+            path = directory / f"{stem}{deliver.EXTENSIONS[fmt]}"
+            try:
+                attachments[fmt] = path.read_bytes()
+            except OSError as exc:
+                raise DeliveryError(f"cannot attach {path}: {exc.strerror or exc}") from None
+        message = mail.compose(
+            briefing, attachments, settings, stem=stem, user_templates=_templates(loaded)
+        )
+        if eml is not None:
+            mail.write_eml(message, eml)
+            return SendResult(day, (), eml)
+        run = store.begin_run(_now(), day, str(loaded.path))
+        recipients = mail.recipients(settings)
+        files = [directory / f"{stem}{deliver.EXTENSIONS[f]}" for f in settings.attach]
+        try:
+            mail.send(message, settings)
+        except DeliveryError as exc:
+            store.record_delivery(run, ok=False, recipients=recipients, error=str(exc), files=files)
+            store.finish_run(run, finished=_now(), exit_code=6, statuses=(), outputs=())
+            raise
+        store.record_delivery(run, ok=True, recipients=recipients, error=None, files=files)
+        store.finish_run(run, finished=_now(), exit_code=0, statuses=(), outputs=())
+        return SendResult(day, tuple(recipients))
+
+
+def _written_briefing(directory: Path, stem: str) -> Briefing:
+    """The briefing as its JSON output recorded it."""
+    import json
+
+    path = directory / f"{stem}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(
+            f"cannot read {path} ({exc}); build the briefing with the json format first"
+        ) from None
+    return render.from_json(data)

@@ -2,7 +2,8 @@
 
 Exit codes: 0 built; 1 any other failure; 2 bad config or usage; 3 every source
 failed (nothing written); 4 ``--strict`` and at least one source failed (the
-briefing was still written).
+briefing was still written); 5 another run holds the lock (nothing done); 6 the
+briefing was written but could not be delivered by email.
 Heavy modules are imported inside the commands so ``digest --help`` stays instant.
 """
 
@@ -21,12 +22,15 @@ import click
 
 if TYPE_CHECKING:
     from .config import LoadedConfig
+    from .models import Briefing
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NO_SOURCES = 3
 EXIT_STRICT = 4
+EXIT_LOCKED = 5
+EXIT_UNDELIVERED = 6
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,9 +51,19 @@ def _config_option(func: F) -> F:
 @click.version_option(package_name="digest", prog_name="digest")
 @click.option("-v", "--verbose", is_flag=True, help="Also log progress (fetches, retries).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no warnings.")
-def main(verbose: bool, quiet: bool) -> None:
-    """Turn a day's news on a story into a briefing: Markdown, HTML, PDF and JSON."""
-    _logging(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also append log lines (with times, at info level) to this file.",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, quiet: bool, log_file: Path | None) -> None:
+    """Turn a day's news on a story into a briefing: Markdown, HTML, PDF and JSON.
+
+    Off a terminal (cron) only warnings and errors are printed, to stderr.
+    """
+    _logging(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING, log_file)
+    ctx.obj = {"verbose": verbose, "quiet": quiet}
 
 
 @main.command()
@@ -78,30 +92,130 @@ def main(verbose: bool, quiet: bool) -> None:
     is_flag=True,
     help=f"Exit {EXIT_STRICT} if any source failed (the briefing is still written).",
 )
+@click.option("--email", is_flag=True, help="Also send the briefing by email (config email:).")
+@click.option(
+    "--eml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the email message to this file instead of sending it.",
+)
+@click.pass_context
 def build(
-    config_path: Path, out_dir: Path | None, formats: str | None, on: str | None, strict: bool
+    ctx: click.Context,
+    config_path: Path,
+    out_dir: Path | None,
+    formats: str | None,
+    on: str | None,
+    strict: bool,
+    email: bool,
+    eml: Path | None,
 ) -> None:
-    """Build the briefing and write it in every requested format."""
+    """Build the briefing, write it in every requested format, and mail it if asked."""
     wanted = _formats(formats)
     day = _date(on)
     with _errors():
+        from .build import BuildResult, EmailRequest
         from .build import build as run
 
+        def outcome(result: BuildResult | None, error: BaseException | None) -> int:
+            if error is not None:
+                return _exit_code(error)
+            assert result is not None
+            return EXIT_STRICT if strict and result.failed_sources else EXIT_OK
+
         loaded = _load(config_path)
-        result = run(loaded, out_dir=out_dir, formats=wanted, on=day)
-        sources = {s.id: s for s in result.briefing.sources}
-        log = logging.getLogger("digest")
-        for status in result.briefing.statuses:
-            where = sources[status.source_id].location
-            if status.status.value in ("failed", "empty"):
-                word = "failed" if status.status.value == "failed" else "is empty"
-                log.warning("source %s (%s) %s: %s", status.source_id, where, word, status.reason)
-            elif status.reason:
-                log.info("source %s (%s): %s", status.source_id, where, status.reason)
-        for path in result.written:
-            click.echo(str(path))
-        if strict and result.failed_sources:
-            sys.exit(EXIT_STRICT)
+        request = EmailRequest(eml) if (email or eml) else None
+        with _progress(ctx) as step:
+            result = run(
+                loaded,
+                out_dir=out_dir,
+                formats=wanted,
+                on=day,
+                email=request,
+                outcome=outcome,
+                progress=step,
+            )
+        _report_sources(result.briefing)
+        if _talkative(ctx):
+            for path in result.written:
+                click.echo(str(path))
+            if result.eml:
+                click.echo(f"message written to {result.eml}")
+            if result.emailed:
+                click.echo(f"sent to {len(result.emailed)} recipient(s)")
+        code = outcome(result, None)
+        if code:
+            sys.exit(code)
+
+
+@main.command()
+@_config_option
+@click.option(
+    "--date",
+    "on",
+    metavar="YYYY-MM-DD",
+    help="The briefing to send (default: the last one whose delivery failed, else today's).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the briefing was written (default: output.directory).",
+)
+@click.option(
+    "--eml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the message to this file instead of sending it.",
+)
+@click.pass_context
+def send(
+    ctx: click.Context, config_path: Path, on: str | None, out_dir: Path | None, eml: Path | None
+) -> None:
+    """Email a briefing that was already built, without reading any source."""
+    day = _date(on)
+    with _errors():
+        from .build import send as deliver
+
+        result = deliver(_load(config_path), on=day, out_dir=out_dir, eml=eml)
+        if _talkative(ctx):
+            if result.eml:
+                click.echo(f"message written to {result.eml}")
+            else:
+                click.echo(
+                    f"briefing of {result.briefing_date} sent to "
+                    f"{len(result.recipients)} recipient(s)"
+                )
+
+
+def _report_sources(briefing: Briefing) -> None:
+    sources = {s.id: s for s in briefing.sources}
+    log = logging.getLogger("digest")
+    for status in briefing.statuses:
+        where = sources[status.source_id].location
+        if status.status.value in ("failed", "empty"):
+            word = "failed" if status.status.value == "failed" else "is empty"
+            log.warning("source %s (%s) %s: %s", status.source_id, where, word, status.reason)
+        elif status.reason:
+            log.info("source %s (%s): %s", status.source_id, where, status.reason)
+
+
+def _talkative(ctx: click.Context) -> bool:
+    """Print results only for a person: on a terminal, or when asked with -v."""
+    options = ctx.find_root().obj or {}
+    return not options.get("quiet") and (options.get("verbose") or sys.stdout.isatty())
+
+
+@contextmanager
+def _progress(ctx: click.Context) -> Iterator[Callable[[str], None] | None]:
+    """A spinner naming the stage, on a terminal only; cron gets silence."""
+    options = ctx.find_root().obj or {}
+    if options.get("quiet") or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("starting") as status:
+        yield lambda stage: status.update(f"{stage}…")
 
 
 @main.command()
@@ -193,17 +307,27 @@ def _date(value: str | None) -> Date | None:
         ) from None
 
 
-def _logging(level: int) -> None:
-    """Plain ``warning: …`` lines on stderr, the way cron mails and people read them."""
+def _logging(level: int, log_file: Path | None = None) -> None:
+    """Plain ``warning: …`` lines on stderr, the way cron mails and people read them;
+    with a log file, timed lines at info level there too."""
     logger = logging.getLogger("digest")
-    logger.setLevel(level)
     for handler in list(logger.handlers):
         if getattr(handler, "digest_cli", False):
             logger.removeHandler(handler)
-    handler = _ClickHandler()
-    handler.digest_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(levelname_lower)s: %(message)s"))
-    logger.addHandler(handler)
+            handler.close()
+    to_stderr = _ClickHandler()
+    to_stderr.setLevel(level)
+    to_stderr.setFormatter(logging.Formatter("%(levelname_lower)s: %(message)s"))
+    handlers: list[logging.Handler] = [to_stderr]
+    if log_file is not None:
+        to_file = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+        to_file.setLevel(min(level, logging.INFO))
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        handlers.append(to_file)
+    for each in handlers:
+        each.digest_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(each)
+    logger.setLevel(min(h.level for h in handlers))
     logger.propagate = False
 
 
@@ -218,9 +342,25 @@ class _ClickHandler(logging.Handler):
             self.handleError(record)
 
 
+def _exit_code(error: BaseException) -> int:
+    """The one place an error becomes an exit code."""
+    from .errors import ConfigError, LockError, NoSourcesError
+    from .mail import SendError
+
+    if isinstance(error, ConfigError):
+        return EXIT_USAGE
+    if isinstance(error, NoSourcesError):
+        return EXIT_NO_SOURCES
+    if isinstance(error, LockError):
+        return EXIT_LOCKED
+    if isinstance(error, SendError):
+        return EXIT_UNDELIVERED
+    return EXIT_FAILURE
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
-    from .errors import ConfigError, DigestError, NoSourcesError
+    from .errors import ConfigError, DigestError
 
     try:
         yield
@@ -228,9 +368,6 @@ def _errors() -> Iterator[None]:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
-    except NoSourcesError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_NO_SOURCES)
     except DigestError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILURE)
+        sys.exit(_exit_code(exc))

@@ -9,6 +9,14 @@ Source text is untrusted. Header values built from it lose every control and lin
 character before the ``email`` package folds and encodes them, so no title or top line can
 add a header; the HTML body is autoescaped and links only ``http(s)`` URLs.
 
+The email templates see everything :func:`digest.render.template_context` gives the
+briefing templates, and: ``new_line`` (``3 new items``, ``nothing new since the last
+briefing``, or None without a state store), ``top`` (the top lines, each a :class:`Line` with
+``text``, ``new`` and ``marks``: source ``number`` and a safe ``link`` or None), ``cited`` (the
+sources those marks refer to), ``links`` (:class:`Link`: ``label``, ``value``, and ``url`` when
+it is safe to link) and ``attached`` (the attachments' file names). The ``oneline`` filter
+puts source text on one line. A user template of the same name replaces the built-in one.
+
 Sending retries what may pass (connection errors, timeouts, ``4xx`` replies) with exponential
 backoff, and gives up at once on what will not (``5xx`` replies, a refused login, a certificate
 that does not verify). Every failure is a :class:`SendError` with a one-line reason.
@@ -16,6 +24,7 @@ that does not verify). Every failure is a :class:`SendError` with a one-line rea
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -27,7 +36,6 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.generator import BytesGenerator
-from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -39,7 +47,7 @@ from .config import EmailConfig, SmtpConfig
 from .deliver import EXTENSIONS, write_atomic
 from .errors import DeliveryError
 from .models import Briefing, Item
-from .render import briefing_start, environment, http_url, template_context
+from .render import _render_template, briefing_start, environment, http_url, template_context
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +66,15 @@ DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 # C0/C1 controls, line and paragraph separators: a header value must stay one line.
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})
 _UNSAFE_FILENAME = re.compile(r"[/\\:*?\"<>|]")
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class SendError(DeliveryError):
-    """The message was not delivered to every recipient.
+    """The message did not reach every recipient (or was not sent at all).
 
-    ``delivered`` lists the recipients the server accepted (a partial delivery when not
-    empty), ``refused`` maps each recipient that was not accepted to the server's reply
-    (empty when nothing was refused because the server could not be reached at all).
+    ``delivered`` lists the recipients the server accepted: a partial delivery when not empty.
+    ``failed`` maps every other recipient to why (the server's reply, or the connection error);
+    it is empty when sending did not start (no password, unreadable CA file).
     """
 
     def __init__(
@@ -73,12 +82,12 @@ class SendError(DeliveryError):
         message: str,
         *,
         delivered: Sequence[str] = (),
-        refused: Mapping[str, str] | None = None,
-        attempts: int = 1,
+        failed: Mapping[str, str] | None = None,
+        attempts: int = 0,
     ) -> None:
         super().__init__(message)
         self.delivered = list(delivered)
-        self.refused = dict(refused or {})
+        self.failed = dict(failed or {})
         self.attempts = attempts
 
 
@@ -130,7 +139,7 @@ def compose(
     if unknown:
         raise ValueError(f"cannot attach format(s) {', '.join(unknown)}")
     stem = _filename_stem(stem)
-    names = [f"{stem}{EXTENSIONS[fmt]}" for fmt in MIME_TYPES if fmt in attachments]
+    files = {fmt: f"{stem}{EXTENSIONS[fmt]}" for fmt in MIME_TYPES if fmt in attachments}
 
     env = environment(user_templates)
     env.filters["oneline"] = one_line
@@ -140,10 +149,26 @@ def compose(
         top=[_line(item, briefing) for item in briefing.top_lines],
         cited=_cited_sources(briefing, context["sources"]),
         links=[_link(label, value) for label, value in (links or {}).items()],
-        attached=names,
+        attached=list(files.values()),
     )
-    text = _render(env, TEXT_TEMPLATE, context)
-    html = _render(env, HTML_TEMPLATE, context)
+    text = _render_template(env, TEXT_TEMPLATE, context)
+    html = _render_template(env, HTML_TEMPLATE, context)
+
+    # What identifies the message is a digest of what it says and to whom, so a briefing
+    # rebuilt with other news the same day is a new message, and a resend is the same one.
+    identity = hashlib.sha256()
+    for field in (
+        briefing.title,
+        settings.subject,
+        briefing.date.isoformat(),
+        *recipients(settings),
+        text,
+        html,
+    ):
+        identity.update(field.encode("utf-8", "surrogatepass") + b"\0")
+    for fmt, name in files.items():
+        identity.update(name.encode("utf-8", "surrogatepass") + b"\0" + attachments[fmt] + b"\0")
+    digest = identity.hexdigest()
 
     msg = EmailMessage(policy=SMTP)
     msg["From"] = header_text(settings.sender)
@@ -152,10 +177,11 @@ def compose(
         msg["Cc"] = ", ".join(header_text(a) for a in settings.cc)
     msg["Subject"] = subject(briefing, settings)
     msg["Date"] = format_datetime(briefing_start(briefing))
+    msg["Message-ID"] = f"<digest.{briefing.date.isoformat()}.{digest[:32]}@{_domain(settings)}>"
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for fmt, name in zip([f for f in MIME_TYPES if f in attachments], names, strict=True):
+    for fmt, name in files.items():
         maintype, subtype, charset = MIME_TYPES[fmt]
         msg.add_attachment(
             bytes(attachments[fmt]),
@@ -165,19 +191,8 @@ def compose(
             params={"charset": charset} if charset else None,
         )
 
-    # Everything that identifies the message is a digest of what it says and to whom.
-    content = hashlib.sha256()
-    for part in (text, html, *(f"{n}\0{_digest(attachments[f])}" for f, n in _pairs(attachments, names))):
-        content.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    who = "\0".join(recipients(settings))
-    identity = hashlib.sha256(
-        f"{briefing.title}\0{briefing.date.isoformat()}\0{who}\0{content.hexdigest()}".encode(
-            "utf-8", "surrogatepass"
-        )
-    ).hexdigest()
-    msg["Message-ID"] = f"<digest.{briefing.date.isoformat()}.{identity[:32]}@{_domain(settings)}>"
     # "=_" never occurs in quoted-printable or base64 text, so these cannot clash with a body.
-    _set_boundaries(msg, f"=_digest_{identity[32:56]}")
+    _set_boundaries(msg, f"=_digest_{digest[32:56]}")
     return msg
 
 
@@ -225,17 +240,6 @@ def recipients(settings: EmailConfig) -> list[str]:
     return out
 
 
-def _render(env: Any, name: str, context: Mapping[str, Any]) -> str:
-    import jinja2
-
-    try:
-        text: str = env.get_template(name).render(context)
-    except jinja2.TemplateError as exc:
-        where = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-        raise DeliveryError(f"cannot render {name}{where}: {exc}") from exc
-    return text
-
-
 def _line(item: Item, briefing: Briefing) -> Line:
     links: dict[int, str | None] = {}
     for citation in item.citations:
@@ -261,14 +265,6 @@ def _filename_stem(stem: str) -> str:
     return cleaned or "briefing"
 
 
-def _pairs(attachments: Mapping[str, bytes], names: Sequence[str]) -> zip[tuple[str, str]]:
-    return zip([f for f in MIME_TYPES if f in attachments], names, strict=True)
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _domain(settings: EmailConfig) -> str:
     """The sender's domain for the Message-ID, in ASCII (IDNA), or a reserved stand-in."""
     domain = parseaddr(settings.sender)[1].rpartition("@")[2].strip().rstrip(".")
@@ -276,31 +272,32 @@ def _domain(settings: EmailConfig) -> str:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
         return "digest.invalid"
-    return domain if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", domain) else (
-        "digest.invalid"
-    )
+    return domain if _DOMAIN.fullmatch(domain) else "digest.invalid"
 
 
-def _set_boundaries(part: MIMEPart, base: str, path: str = "") -> None:
-    if part.is_multipart():
-        part.set_boundary(f"{base}{path or '_0'}")
-        for i, child in enumerate(part.iter_parts()):
-            _set_boundaries(child, base, f"{path}_{i}" if path else f"_{i + 1}")
+def _set_boundaries(part: MIMEPart, base: str, number: int = 0) -> int:
+    """Number the multipart boundaries depth first; drop MIME-Version below the top."""
+    if number:
+        del part["MIME-Version"]
+    if not part.is_multipart():
+        return number
+    part.set_boundary(f"{base}_{number}")
+    for child in part.iter_parts():
+        number = _set_boundaries(child, base, number + 1)
+    return number
 
 
 # --------------------------------------------------------------------------- output
 
 
 def as_bytes(message: EmailMessage) -> bytes:
-    """The message as it goes over the wire: CRLF line ends, Bcc (if any) left out."""
-    copy = EmailMessage(policy=message.policy)
-    copy._headers = [(k, v) for k, v in message._headers if k.lower() not in ("bcc", "resent-bcc")]  # type: ignore[attr-defined]
-    copy._payload = message._payload  # type: ignore[attr-defined]
-    copy._default_type = message._default_type  # type: ignore[attr-defined]
-    copy.preamble, copy.epilogue = message.preamble, message.epilogue
-    buffer = BytesIO()
-    BytesGenerator(buffer, policy=message.policy.clone(linesep="\r\n")).flatten(copy)
-    return buffer.getvalue()
+    """The message exactly as :func:`send` transmits it: CRLF line ends, no Bcc header."""
+    wire = copy.copy(message)  # shallow, as smtplib does: deleting headers leaves the original
+    del wire["Bcc"]
+    del wire["Resent-Bcc"]
+    with BytesIO() as buffer:
+        BytesGenerator(buffer, policy=message.policy).flatten(wire, linesep="\r\n")
+        return buffer.getvalue()
 
 
 def write_eml(message: EmailMessage, path: Path) -> None:
@@ -315,11 +312,11 @@ def write_eml(message: EmailMessage, path: Path) -> None:
 
 
 class _Temporary(Exception):
-    """A failure worth another attempt."""
+    """A failure another attempt may not repeat: nothing was delivered on this connection."""
 
 
 class _Permanent(Exception):
-    """A failure that another attempt would repeat."""
+    """A failure another attempt would repeat."""
 
 
 def send(
@@ -331,8 +328,9 @@ def send(
 ) -> None:
     """Send the message to every recipient (Bcc only on the envelope), retrying what may pass.
 
-    Raises :class:`SendError` (a :class:`DeliveryError`) with a one-line reason when any
-    recipient did not get the message.
+    A recipient the server refuses for now (``4xx``) is tried again on the next attempt, alone,
+    so nobody who already has the message gets it twice. Raises :class:`SendError` with a
+    one-line reason when any recipient did not get the message.
     """
     smtp = settings.smtp
     port = smtp.port or DEFAULT_PORTS[smtp.security]
@@ -340,55 +338,60 @@ def send(
     password = _password(smtp, environ)
     context = _tls_context(smtp) if smtp.security != "none" else None
     sender = parseaddr(settings.sender)[1] or settings.sender
-    pending = recipients(settings)
-    delivered: list[str] = []
-    refused: dict[str, str] = {}  # permanently
+    data = as_bytes(message)
     attempts = smtp.retries + 1
     delay = smtp.backoff
-    attempt = 0
-    reason = ""
-    while pending and attempt < attempts:
-        attempt += 1
-        if attempt > 1:
-            log.warning("email: %s; retrying in %gs (attempt %d of %d)", reason, delay, attempt, attempts)
-            sleep(delay)
-            delay *= 2
+
+    pending = recipients(settings)
+    delivered: list[str] = []
+    refused: dict[str, str] = {}  # refused for good (5xx), with the server's reply
+    for attempt in range(1, attempts + 1):
         try:
-            temporary = _attempt(message, smtp, port, context, password, sender, pending)
+            rejected = _attempt(data, smtp, port, context, password, sender, pending)
         except _Permanent as exc:
-            raise _failure(str(exc), delivered, {**refused, **dict.fromkeys(pending, str(exc))}, attempt) from exc.__cause__
+            failed = {**refused, **dict.fromkeys(pending, str(exc))}
+            raise _failure([str(exc)], where, delivered, refused, failed, attempt) from exc
         except _Temporary as exc:
             reason = str(exc)
-            continue
-        # The server took the message for everyone it did not refuse.
-        delivered += [r for r in pending if r not in temporary]
-        for rcpt, (code, reply) in temporary.items():
-            if not 400 <= code < 500:
-                refused[rcpt] = _reply(code, reply)
-        pending = [r for r in pending if r in temporary and r not in refused]
-        reason = _refusal(where, {r: _reply(*temporary[r]) for r in pending}) if pending else ""
-    if pending:
-        refused.update({r: reason for r in pending})
-        suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
-        if delivered or len(refused) > len(pending):
-            reason = _refusal(where, refused)
-        raise _failure(reason + suffix, delivered, refused, attempt)
+        else:
+            delivered += [r for r in pending if r not in rejected]
+            replies = {r: _reply(*rejected[r]) for r in pending if r in rejected}
+            refused.update({r: replies[r] for r in replies if not 400 <= rejected[r][0] < 500})
+            pending = [r for r in replies if r not in refused]
+            if not pending:
+                break
+            reason = _refusal(where, {r: replies[r] for r in pending})
+        if attempt == attempts:
+            after = f" (after {attempt} attempts)" if attempt > 1 else ""
+            failed = {**refused, **dict.fromkeys(pending, reason)}
+            raise _failure([reason + after], where, delivered, refused, failed, attempt)
+        log.warning(
+            "email: %s; retrying in %gs (attempt %d of %d)", reason, delay, attempt + 1, attempts
+        )
+        sleep(delay)
+        delay *= 2
     if refused:
-        raise _failure(_refusal(where, refused), delivered, refused, attempt)
+        raise _failure([], where, delivered, refused, refused, attempt)
 
 
 def _failure(
-    reason: str, delivered: Sequence[str], refused: Mapping[str, str], attempts: int
+    reasons: list[str],
+    where: str,
+    delivered: Sequence[str],
+    refused: Mapping[str, str],
+    failed: Mapping[str, str],
+    attempts: int,
 ) -> SendError:
+    if refused:
+        reasons.append(_refusal(where, refused))
     if delivered:
-        who = ", ".join(delivered)
-        reason += f"; partial delivery: sent to {who}"
-    return SendError(reason, delivered=delivered, refused=refused, attempts=attempts)
+        reasons.append(f"partial delivery: sent to {', '.join(delivered)} only")
+    return SendError("; ".join(reasons), delivered=delivered, failed=failed, attempts=attempts)
 
 
 def _refusal(where: str, refused: Mapping[str, str]) -> str:
-    listed = "; ".join(f"{rcpt} ({reply})" for rcpt, reply in refused.items())
-    return f"{where} refused recipient{'s' if len(refused) != 1 else ''} {listed}"
+    listed = ", ".join(f"{rcpt} ({reply})" for rcpt, reply in refused.items())
+    return f"{where} refused {'recipients' if len(refused) > 1 else 'recipient'} {listed}"
 
 
 def _reply(code: int, reply: bytes | str) -> str:
@@ -407,8 +410,8 @@ def _password(smtp: SmtpConfig, environ: Mapping[str, str]) -> str | None:
     password = environ.get(smtp.password_env)
     if not password:
         raise SendError(
-            f"environment variable {smtp.password_env} (smtp.password_env) is not set: "
-            f"it must hold the password for {smtp.username}"
+            f"environment variable {smtp.password_env} is not set or empty "
+            f"(smtp.password_env: the password for {smtp.username})"
         )
     return password
 
@@ -420,8 +423,17 @@ def _tls_context(smtp: SmtpConfig) -> ssl.SSLContext:
         raise SendError(f"cannot read smtp.ca_file {smtp.ca_file}: {_os_reason(exc)}") from exc
 
 
+_STAGES = {
+    "connect": "on connecting",
+    "greet": "after EHLO",
+    "starttls": "on STARTTLS",
+    "login": "on login",
+    "send": "while sending",
+}
+
+
 def _attempt(
-    message: EmailMessage,
+    data: bytes,
     smtp: SmtpConfig,
     port: int,
     context: ssl.SSLContext | None,
@@ -429,18 +441,17 @@ def _attempt(
     sender: str,
     to: Sequence[str],
 ) -> dict[str, tuple[int, bytes]]:
-    """One connection: the recipients refused (with the reply), or raise what went wrong."""
+    """One connection: the recipients the server refused with its reply, or raise why not."""
     where = f"{smtp.host}:{port}"
-    conn = (
-        smtplib.SMTP_SSL(timeout=smtp.timeout, context=context)
-        if smtp.security == "ssl"
-        else smtplib.SMTP(timeout=smtp.timeout)
-    )
+    conn: smtplib.SMTP | None = None
     stage = "connect"
     try:
-        code, reply = conn.connect(smtp.host, port)
-        if code != 220:
-            raise smtplib.SMTPConnectError(code, reply)
+        # Connecting in the constructor, which closes what it opened if the greeting fails
+        # and keeps the host name that STARTTLS and SSL check the certificate against.
+        if smtp.security == "ssl":
+            conn = smtplib.SMTP_SSL(smtp.host, port, timeout=smtp.timeout, context=context)
+        else:
+            conn = smtplib.SMTP(smtp.host, port, timeout=smtp.timeout)
         stage = "greet"
         conn.ehlo_or_helo_if_needed()
         if smtp.security == "starttls":
@@ -451,48 +462,56 @@ def _attempt(
             stage = "login"
             conn.login(smtp.username, password)
         stage = "send"
-        refused = conn.send_message(message, from_addr=sender, to_addrs=list(to))
+        options: list[str] = []
+        if not "".join([sender, *to]).isascii():
+            if not conn.has_extn("smtputf8"):
+                raise _Permanent(f"{where} does not accept non-ASCII addresses (no SMTPUTF8)")
+            options.append("SMTPUTF8")
+        refused = conn.sendmail(sender, list(to), data, mail_options=options)
         return {rcpt: (int(code), reply) for rcpt, (code, reply) in refused.items()}
-    except smtplib.SMTPRecipientsRefused as exc:
-        out = {rcpt: (int(code), reply) for rcpt, (code, reply) in exc.recipients.items()}
-        if any(not 400 <= c < 500 for c, _ in out.values()) or len(out) < len(to):
-            return out  # the caller reports permanent refusals and retries temporary ones
-        return out
+    except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
+        return {rcpt: (int(code), reply) for rcpt, (code, reply) in exc.recipients.items()}
     except smtplib.SMTPNotSupportedError as exc:
-        what = "STARTTLS" if stage == "starttls" else str(exc)
-        raise _Permanent(f"{where} does not support {what}") from exc
-    except smtplib.SMTPAuthenticationError as exc:
-        text = f"{where} refused the login as {smtp.username}: {_reply(exc.smtp_code, exc.smtp_error)}"
-        raise (_Temporary if 400 <= exc.smtp_code < 500 else _Permanent)(text) from exc
-    except smtplib.SMTPResponseException as exc:
-        text = f"{where} answered {_reply(exc.smtp_code, exc.smtp_error)} ({_STAGES[stage]})"
-        raise (_Temporary if 400 <= exc.smtp_code < 500 else _Permanent)(text) from exc
-    except smtplib.SMTPServerDisconnected as exc:
-        raise _Temporary(f"{where} closed the connection ({_STAGES[stage]})") from exc
+        what = {"starttls": "STARTTLS", "login": "AUTH (smtp.username is set)"}.get(stage)
+        text = f"{where} does not offer {what}" if what else f"{where}: {header_text(exc)}"
+        raise _Permanent(text) from exc
+    except smtplib.SMTPResponseException as exc:  # includes a refused login and sender
+        code = exc.smtp_code
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            text = f"{where} refused the login as {smtp.username}: {_reply(code, exc.smtp_error)}"
+        else:
+            text = f"{where} answered {_reply(code, exc.smtp_error)} ({_STAGES[stage]})"
+        raise (_Temporary if 400 <= code < 500 else _Permanent)(text) from exc
+    except smtplib.SMTPServerDisconnected as exc:  # also a timeout waiting for a reply
+        detail = header_text(exc).removeprefix("Connection unexpectedly closed").lstrip(": ")
+        if detail == "timed out":
+            text = f"no reply from {where} within {smtp.timeout:g}s {_STAGES[stage]}"
+        else:
+            text = f"{where} closed the connection {_STAGES[stage]}"
+            text += f": {detail}" if detail else ""
+        raise _Temporary(text) from exc
     except ssl.SSLCertVerificationError as exc:
+        hint = "" if smtp.ca_file else " (for a private CA, set smtp.ca_file)"
         raise _Permanent(
-            f"cannot verify the certificate of {where}: {exc.verify_message or exc.reason}"
-            + (" (trust a private CA with smtp.ca_file)" if smtp.ca_file is None else "")
+            f"cannot verify the certificate of {where}: {exc.verify_message or exc.reason}{hint}"
         ) from exc
     except ssl.SSLError as exc:
-        raise _Permanent(f"TLS with {where} failed: {exc.reason or exc}") from exc
-    except smtplib.SMTPException as exc:
+        usual = DEFAULT_PORTS[smtp.security]
+        hint = (
+            f" (smtp.security {smtp.security} usually means port {usual})" if port != usual else ""
+        )
+        raise _Permanent(f"TLS with {where} failed: {exc.reason or exc}{hint}") from exc
+    except smtplib.SMTPException as exc:  # e.g. the server offers no AUTH
         raise _Permanent(f"{where}: {header_text(exc)} ({_STAGES[stage]})") from exc
-    except OSError as exc:
+    except OSError as exc:  # refused, unreachable, timed out, reset
         if stage == "connect":
             raise _Temporary(f"cannot connect to {where}: {_os_reason(exc)}") from exc
-        raise _Temporary(f"connection to {where} failed: {_os_reason(exc)} ({_STAGES[stage]})") from exc
+        raise _Temporary(
+            f"connection to {where} failed {_STAGES[stage]}: {_os_reason(exc)}"
+        ) from exc
     finally:
-        _close(conn)
-
-
-_STAGES = {
-    "connect": "on connecting",
-    "greet": "after EHLO",
-    "starttls": "on STARTTLS",
-    "login": "on login",
-    "send": "while sending",
-}
+        if conn is not None:
+            _close(conn)
 
 
 def _close(conn: smtplib.SMTP) -> None:
@@ -506,22 +525,8 @@ def _close(conn: smtplib.SMTP) -> None:
 
 
 def _os_reason(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError) or type(exc).__name__ == "timeout":
+    if isinstance(exc, TimeoutError):
         return "timed out"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return header_text(exc) or type(exc).__name__
-
-
-__all__ = [
-    "Address",
-    "SendError",
-    "as_bytes",
-    "compose",
-    "header_text",
-    "new_line",
-    "recipients",
-    "send",
-    "subject",
-    "write_eml",
-]

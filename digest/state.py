@@ -69,7 +69,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             last_run INTEGER REFERENCES runs(id),
             last_seen TEXT NOT NULL
         )""",
-        "CREATE INDEX documents_hash ON documents(content_hash)",
+        """CREATE TABLE contents (
+            content_hash TEXT PRIMARY KEY,
+            first_run INTEGER REFERENCES runs(id),
+            first_seen TEXT NOT NULL
+        ) WITHOUT ROWID""",
         """CREATE TABLE validators (
             url TEXT PRIMARY KEY,
             etag TEXT,
@@ -308,7 +312,7 @@ class Store:
     def note_documents(self, run_id: int, documents: Sequence[Document]) -> int:
         """Remember these documents; returns how many no earlier run (nor an earlier one
         in this list) had seen, by key or by content. A known key with changed content
-        is not new; its hash is updated."""
+        (an updated article) is not new, though its new text is remembered."""
         new = 0
         with self._write() as conn:
             row = conn.execute("SELECT started FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -317,11 +321,13 @@ class Store:
             when = row[0]
             for document in documents:
                 key, digest = document_key(document), content_hash(document)
-                known = conn.execute(
-                    "SELECT 1 FROM documents WHERE key = ? OR content_hash = ? LIMIT 1",
-                    (key, digest),
-                ).fetchone()
-                new += known is None
+                known = conn.execute("SELECT 1 FROM documents WHERE key = ?", (key,)).fetchone()
+                fresh_text = conn.execute(
+                    "INSERT INTO contents (content_hash, first_run, first_seen) VALUES (?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (digest, run_id, when),
+                ).rowcount
+                new += known is None and fresh_text == 1
                 conn.execute(
                     "INSERT INTO documents"
                     " (key, source_id, content_hash, first_run, first_seen, last_run, last_seen)"
@@ -339,7 +345,9 @@ class Store:
             key = "url:" + canonical_url(key)
         with self._read() as conn:
             row = conn.execute(
-                "SELECT 1 FROM documents WHERE key = ? OR content_hash = ? LIMIT 1", (key, key)
+                "SELECT 1 FROM documents WHERE key = ?"
+                " UNION ALL SELECT 1 FROM contents WHERE content_hash = ?",
+                (key, key),
             ).fetchone()
         return row is not None
 

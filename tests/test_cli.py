@@ -47,7 +47,12 @@ def test_build_writes_all_four_formats(runner: CliRunner, project: Path) -> None
         "risks",
     ]
     assert all(s["items"] for s in data["sections"])
-    assert result.output.splitlines() == [
+    assert result.stdout == ""  # not a terminal: quiet, as under cron
+    verbose = runner.invoke(
+        main,
+        ["-v", "build", "-c", str(project / "config.yaml"), "-o", str(out), "--date", "2025-06-06"],
+    )
+    assert verbose.stdout.splitlines() == [
         str(out / f"briefing-2025-06-06.{e}") for e in ("md", "html", "pdf", "json")
     ]
 
