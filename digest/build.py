@@ -9,6 +9,7 @@ and the store as they were (files are renamed into place, the store commits per 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,10 +34,12 @@ from . import (
     state,
 )
 from .classify import Classifier
-from .config import BriefingConfig, LoadedConfig
-from .errors import DeliveryError, NoSourcesError, SourceError
+from .config import BriefingConfig, EmailConfig, LoadedConfig
+from .errors import DeliveryError, NoSourcesError, SendError, SourceError
 from .models import Briefing, Document, Item, Scored, SourceInfo, SourceStatus, Status, Window
 from .text import Stemmer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,14 @@ class Analysis:
 
 @dataclass(frozen=True)
 class EmailRequest:
-    """Send the briefing by email after writing it, or write the message to ``eml``."""
+    """Send the briefing by email after writing it, or write the message to ``eml``.
+
+    A briefing date already delivered is not sent again unless ``again`` is set: cron
+    re-running a day (or a rebuild by hand) must not mail readers twice.
+    """
 
     eml: Path | None = None
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class BuildResult:
     outputs: dict[str, bytes] = field(default_factory=dict, repr=False)
     emailed: tuple[str, ...] = ()  # recipients the message went to
     eml: Path | None = None
+    already_sent: datetime | None = None  # not sent: this date went out then
 
     @property
     def failed_sources(self) -> tuple[SourceStatus, ...]:
@@ -208,6 +217,13 @@ def _build(
         latest=config.output.latest,
     )
     store.record_items(run, briefing.date, briefing.shown_items)
+    log.info(
+        "built the briefing of %s: %d new of %d items; wrote %s",
+        briefing.date,
+        briefing.new_items,
+        len(briefing.shown_items),
+        ", ".join(str(p) for p in written),
+    )
     result = BuildResult(briefing, tuple(written), outputs)
     if email is None:
         return result
@@ -224,7 +240,7 @@ def _mail(
     stem: str,
 ) -> BuildResult:
     """Send (or write) the message; a failed delivery is recorded, then raised."""
-    settings = loaded.config.email
+    settings = _email_settings(loaded)
     if settings is None:
         raise DeliveryError("--email needs an email: section in the config")
     attachments: dict[str, bytes] = {f: result.outputs[f] for f in settings.attach}
@@ -234,16 +250,41 @@ def _mail(
     if request.eml is not None:
         mail.write_eml(message, request.eml)
         return replace(result, eml=request.eml)
+    sent = store.last_delivery(result.briefing.date)
+    if sent is not None and sent.ok and not request.again:
+        log.info(
+            "briefing of %s already sent at %s; not sending again", sent.briefing_date, sent.at
+        )
+        return replace(result, already_sent=sent.at)
     recipients = mail.recipients(settings)
     try:
         mail.send(message, settings)
     except DeliveryError as exc:
         store.record_delivery(
-            run, ok=False, recipients=recipients, error=str(exc), files=result.written
+            run,
+            ok=False,
+            recipients=_missing(exc, recipients),
+            error=str(exc),
+            files=result.written,
         )
         raise
     store.record_delivery(run, ok=True, recipients=recipients, error=None, files=result.written)
     return replace(result, emailed=tuple(recipients))
+
+
+def _email_settings(loaded: LoadedConfig) -> EmailConfig | None:
+    """The email settings with ``smtp.ca_file`` relative to the config file, as cron needs."""
+    settings = loaded.config.email
+    if settings is None or settings.smtp.ca_file is None:
+        return settings
+    smtp = settings.smtp.model_copy(update={"ca_file": str(loaded.resolve(settings.smtp.ca_file))})
+    return settings.model_copy(update={"smtp": smtp})
+
+
+def _missing(error: DeliveryError, recipients: Sequence[str]) -> list[str]:
+    """Who still lacks the message: after a partial delivery, only the refused ones."""
+    failed = getattr(error, "failed", None)
+    return list(failed) if isinstance(error, SendError) and failed else list(recipients)
 
 
 def _templates(loaded: LoadedConfig) -> Path | None:
@@ -318,7 +359,7 @@ def send(
     """Email a briefing already written, without reading any source: by default the one
     whose delivery failed last, else today's. Recorded in the state store as a run."""
     config = loaded.config
-    settings = config.email
+    settings = _email_settings(loaded)
     if settings is None:
         raise DeliveryError("nothing to send with: the config has no email: section")
     store_path = loaded.resolve(config.state.path)
@@ -352,7 +393,8 @@ def send(
         try:
             mail.send(message, settings)
         except DeliveryError as exc:
-            store.record_delivery(run, ok=False, recipients=recipients, error=str(exc), files=files)
+            missing = _missing(exc, recipients)
+            store.record_delivery(run, ok=False, recipients=missing, error=str(exc), files=files)
             store.finish_run(run, finished=_now(), exit_code=6, statuses=(), outputs=())
             raise
         store.record_delivery(run, ok=True, recipients=recipients, error=None, files=files)

@@ -98,6 +98,9 @@ def main(ctx: click.Context, verbose: bool, quiet: bool, log_file: Path | None) 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the email message to this file instead of sending it.",
 )
+@click.option(
+    "--resend", is_flag=True, help="With --email: send even if this date was already sent."
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -108,6 +111,7 @@ def build(
     strict: bool,
     email: bool,
     eml: Path | None,
+    resend: bool,
 ) -> None:
     """Build the briefing, write it in every requested format, and mail it if asked."""
     wanted = _formats(formats)
@@ -123,7 +127,7 @@ def build(
             return EXIT_STRICT if strict and result.failed_sources else EXIT_OK
 
         loaded = _load(config_path)
-        request = EmailRequest(eml) if (email or eml) else None
+        request = EmailRequest(eml, again=resend) if (email or eml) else None
         with _progress(ctx) as step:
             result = run(
                 loaded,
@@ -142,6 +146,8 @@ def build(
                 click.echo(f"message written to {result.eml}")
             if result.emailed:
                 click.echo(f"sent to {len(result.emailed)} recipient(s)")
+            if result.already_sent:
+                click.echo(f"not sent: already sent at {result.already_sent} (--resend to send)")
         code = outcome(result, None)
         if code:
             sys.exit(code)
@@ -344,8 +350,7 @@ class _ClickHandler(logging.Handler):
 
 def _exit_code(error: BaseException) -> int:
     """The one place an error becomes an exit code."""
-    from .errors import ConfigError, LockError, NoSourcesError
-    from .mail import SendError
+    from .errors import ConfigError, LockError, NoSourcesError, SendError
 
     if isinstance(error, ConfigError):
         return EXIT_USAGE

@@ -6,6 +6,7 @@ and the message a user reads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -56,6 +57,28 @@ class RenderError(DigestError):
 
 class DeliveryError(DigestError):
     """Outputs could not be written or sent."""
+
+
+class SendError(DeliveryError):
+    """The message did not reach every recipient (or was not sent at all).
+
+    ``delivered`` lists the recipients the server accepted: a partial delivery when not empty.
+    ``failed`` maps every other recipient to why (the server's reply, or the connection error);
+    it is empty when sending did not start (no password, unreadable CA file).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        delivered: Sequence[str] = (),
+        failed: Mapping[str, str] | None = None,
+        attempts: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.delivered = list(delivered)
+        self.failed = dict(failed or {})
+        self.attempts = attempts
 
 
 class LockError(DigestError):

@@ -45,7 +45,7 @@ from typing import Any
 
 from .config import EmailConfig, SmtpConfig
 from .deliver import EXTENSIONS, write_atomic
-from .errors import DeliveryError
+from .errors import DeliveryError, SendError
 from .models import Briefing, Item
 from .render import _render_template, briefing_start, environment, http_url, template_context
 
@@ -67,28 +67,6 @@ DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})
 _UNSAFE_FILENAME = re.compile(r"[/\\:*?\"<>|]")
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-
-
-class SendError(DeliveryError):
-    """The message did not reach every recipient (or was not sent at all).
-
-    ``delivered`` lists the recipients the server accepted: a partial delivery when not empty.
-    ``failed`` maps every other recipient to why (the server's reply, or the connection error);
-    it is empty when sending did not start (no password, unreadable CA file).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        delivered: Sequence[str] = (),
-        failed: Mapping[str, str] | None = None,
-        attempts: int = 0,
-    ) -> None:
-        super().__init__(message)
-        self.delivered = list(delivered)
-        self.failed = dict(failed or {})
-        self.attempts = attempts
 
 
 # --------------------------------------------------------------------------- compose
