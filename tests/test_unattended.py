@@ -207,11 +207,13 @@ def test_each_run_is_recorded_with_its_exit_code_and_sources(project: Path) -> N
         assert build(project, "-f", "md")[0] == 5  # refused before it could record anything
     config = project / "config.yaml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace(
+        config.read_text(encoding="utf-8")
+        .replace(
             "sections:\n",
             "  - kind: page\n    id: dead\n    url: http://127.0.0.1:9/\nsections:\n",
             1,
-        ).replace("fetch:\n", "fetch:\n  retries: 0\n  connect_timeout: 2\n", 1),
+        )
+        .replace("fetch:\n", "fetch:\n  retries: 0\n  connect_timeout: 2\n", 1),
         encoding="utf-8",
     )
     code, _, stderr = build(project, "-f", "md", "--strict")
