@@ -360,7 +360,7 @@ def test_md_escape(raw: str | None, escaped: str) -> None:
 
 def test_builtin_templates_and_autoescape_per_format() -> None:
     folder = builtin_templates()
-    for name in ("briefing.md.j2", "briefing.html.j2", "briefing.css"):
+    for name in ("briefing.md.j2", "briefing.html.j2", "briefing.css", "print.css"):
         assert (folder / name).is_file()
     env = environment(None)
     assert isinstance(env.undefined, type) and issubclass(env.undefined, jinja2.StrictUndefined)
@@ -381,7 +381,7 @@ def test_user_template_overrides_by_name(tmp_path: Path, briefing: Briefing) -> 
 def test_user_css_overrides_the_inlined_style(tmp_path: Path, briefing: Briefing) -> None:
     (tmp_path / "briefing.css").write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
     html = render(briefing, ["html"], user_templates=tmp_path)["html"].decode("utf-8")
-    assert "<style>\nbody { color: rebeccapurple; }\n</style>" in html
+    assert "<style>\nbody { color: rebeccapurple; }\n/* Print and PDF" in html
 
 
 def test_template_syntax_error_names_the_file_and_line(tmp_path: Path, briefing: Briefing) -> None:
