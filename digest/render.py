@@ -24,7 +24,11 @@ and keep the rest. Every template sees the same context:
     one :class:`FigureView` per key figure: the :class:`~digest.models.Figure` fields plus
     ``shown`` (``145 % → 30 %``), ``variants_shown`` and ``source_numbers``;
 ``person_sources``
-    for each of ``briefing.people``, the source numbers that mention them.
+    for each of ``briefing.people``, the source numbers that mention them;
+``source_names``
+    source number → name (the citation marks' tooltips);
+``source_articles``
+    source number → the articles of that source the briefing cites (``title``, ``url``).
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
 Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``),
@@ -379,6 +383,8 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "publishers": sorted({s.publisher for s in briefing.sources if s.publisher}),
         "figures": [_figure_view(f) for f in briefing.figures],
         "person_sources": [_numbers(p.citations) for p in briefing.people],
+        "source_names": {s.number: s.name for s in briefing.sources},
+        "source_articles": _articles(briefing),
     }
 
 
@@ -445,11 +451,13 @@ def md_escape(value: object) -> str:
     return _MD_ORDERED.sub(r"\1\\\2", text)
 
 
-def markdown_to_html(value: str | None) -> Markup:
-    """Editor's Markdown (trusted config) as HTML; headings demoted below the section h2."""
+def markdown_to_html(value: str | None, top: int = 3) -> Markup:
+    """Editor's Markdown (trusted config) as HTML. Its headings are shifted so the
+    highest becomes ``top`` (3 inside a section, 2 for the briefing's note): one h1 per
+    page, and no level skipped in the outline screen readers and PDF bookmarks use."""
     if not value:
         return Markup("")
-    converter = markdown_lib.Markdown(extensions=[_DemoteHeadings(), "sane_lists"])
+    converter = markdown_lib.Markdown(extensions=[_DemoteHeadings(top), "sane_lists"])
     return Markup(converter.convert(value))
 
 
@@ -472,15 +480,26 @@ def http_url(value: str | None) -> str | None:
 class _DemoteHeadings(Extension):
     """Keeps the page to one h1 and sections as the h2s, whatever the editor typed."""
 
+    def __init__(self, top: int) -> None:
+        super().__init__()
+        self.top = top
+
     def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
-        md.treeprocessors.register(_DemoteProcessor(md), "digest_demote_headings", 0)
+        md.treeprocessors.register(_DemoteProcessor(md, self.top), "digest_demote_headings", 0)
 
 
 class _DemoteProcessor(Treeprocessor):
+    def __init__(self, md: markdown_lib.Markdown, top: int) -> None:
+        super().__init__(md)
+        self.top = top
+
     def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            if re.fullmatch(r"h[1-6]", element.tag):
-                element.tag = f"h{min(int(element.tag[1]) + 2, 6)}"
+        headings = [e for e in root.iter() if re.fullmatch(r"h[1-6]", e.tag)]
+        if not headings:
+            return
+        shift = self.top - min(int(e.tag[1]) for e in headings)
+        for element in headings:
+            element.tag = f"h{min(max(int(element.tag[1]) + shift, self.top), 6)}"
 
 
 # --------------------------------------------------------------------------- PDF
@@ -627,6 +646,27 @@ def _figure_view(figure: Figure) -> FigureView:
         section=figure.section,
         source_numbers=_numbers(figure.citations),
     )
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article a source contributed to the briefing: where readers can read it whole."""
+
+    title: str | None
+    url: str
+
+
+def _articles(briefing: Briefing) -> dict[int, list[ArticleView]]:
+    """For each source number, the articles the shown briefing cites, in citing order."""
+    found: dict[int, dict[str, ArticleView]] = {s.number: {} for s in briefing.sources}
+    cited = [c for i in (*briefing.top_lines, *briefing.shown_items) for c in i.citations]
+    cited += [c for f in briefing.figures for c in f.citations]
+    for citation in cited:
+        if citation.url and citation.number in found:
+            found[citation.number].setdefault(
+                citation.url, ArticleView(citation.title, citation.url)
+            )
+    return {number: list(articles.values()) for number, articles in found.items()}
 
 
 def _numbers(citations: Sequence[Citation]) -> tuple[int, ...]:

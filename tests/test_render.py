@@ -259,12 +259,14 @@ def test_html_content(outputs: dict[str, bytes]) -> None:
     assert "An unrelated sentence" not in html  # briefing.other is JSON-only
     # editor's notes are Markdown, with headings kept below the one h1
     assert "<strong>this</strong>" in html and "<em>disagree</em>" in html
-    assert "<h3>An editor heading</h3>" in html
+    assert "<h2>An editor heading</h2>" in html  # the briefing note sits under the h1
     # citations: each distinct source once, and a quiet count for 2+
     assert (
-        '<a href="#source-1">1</a></sup><sup class="cite"><a href="#source-2">2</a></sup>' in html
+        '<a href="#source-1" title="CNBC article">1</a></sup>'
+        '<sup class="cite"><a href="#source-2" title="Short report">2</a></sup>' in html
     )
     assert html.count('<span class="count">2 sources</span>') == 1
+    assert '<p class="counts">3 sources (1 failed) · ' in html
 
 
 def test_html_sources_with_status(outputs: dict[str, bytes]) -> None:
@@ -715,3 +717,29 @@ def test_json_that_is_not_a_briefing_is_a_render_error() -> None:
 
     with pytest.raises(RenderError, match="not a briefing JSON document"):
         from_json({"schema": "digest.briefing/1", "title": "x"})
+
+
+def test_source_list_links_the_cited_articles(briefing: Briefing) -> None:
+    first = briefing.sections[0].items[0]
+    linked = replace(
+        first.citations[0], url="https://news.example/a?id=1", title="Trump and Xi talk"
+    )
+    hostile = replace(first.citations[1], url="javascript:alert(1)", title="<b>bad</b>")
+    item = replace(first, citations=(linked, hostile, *first.citations[2:]))
+    section = replace(briefing.sections[0], items=(item, *briefing.sections[0].items[1:]))
+    html = render(replace(briefing, sections=(section, *briefing.sections[1:])), ["html"])
+    text = html["html"].decode("utf-8")
+    assert '<li><a href="https://news.example/a?id=1">Trump and Xi talk</a></li>' in text
+    assert "<li>&lt;b&gt;bad&lt;/b&gt;</li>" in text  # not a link, and inert
+    assert_inert(text)
+
+
+def test_html_outline_is_sound(briefing: Briefing) -> None:
+    html = render(intelligence_briefing(briefing), ["html"])["html"].decode("utf-8")
+    doc = parse(html)
+    assert ("html", {"lang": "en"}) in [(t, dict(a)) for t, a in doc.tags if t == "html"]
+    levels = [
+        int(tag[1]) for tag, _ in doc.tags if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit()
+    ]
+    assert levels.count(1) == 1 and levels[0] == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))  # no skipped level
