@@ -743,3 +743,11 @@ def test_html_outline_is_sound(briefing: Briefing) -> None:
     ]
     assert levels.count(1) == 1 and levels[0] == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))  # no skipped level
+
+
+def test_chart_inline_when_figures_changed_absent_otherwise(briefing: Briefing) -> None:
+    html = render(intelligence_briefing(briefing), ["html"])["html"].decode("utf-8")
+    assert '<figure class="figures-chart">' in html and "<svg" in html
+    assert_inert(html)
+    plain = render(briefing, ["html"])["html"].decode("utf-8")
+    assert "<svg" not in plain and "figures-chart" not in plain.split("</style>")[1]
