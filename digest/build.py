@@ -207,7 +207,9 @@ def _build(
     step("rendering")
     wanted: list[str] = list(formats or config.output.formats)
     attach: list[str] = list(config.email.attach) if email and config.email else []
-    outputs = render.render(briefing, list(dict.fromkeys(wanted + attach)), _templates(loaded))
+    outputs = render.render(
+        briefing, list(dict.fromkeys(wanted + attach)), _templates(loaded), config.output.pdf
+    )
     stem = config.output.file_name.format(date=briefing.date.isoformat())
     written = deliver.write_outputs(
         {f: outputs[f] for f in wanted},

@@ -405,6 +405,18 @@ class FetchConfig(_Model):
     """A feed entry with fewer words is a teaser; ``full_text`` sources fetch its page."""
 
 
+class PdfConfig(_Model):
+    """The PDF: its paper size, and optionally an archival or accessible PDF standard."""
+
+    page_size: Literal["A4", "Letter"] = "A4"
+    """Paper size of the PDF's pages; it wins over any size a template's CSS sets."""
+    variant: Literal["none", "pdf/a-3b", "pdf/ua-1"] = "none"
+    """A PDF standard to follow: ``pdf/a-3b`` for archiving (XMP metadata, an sRGB output
+    intent, a file identifier) or ``pdf/ua-1`` for accessibility (tagged, the title shown
+    as the window title); ``none`` writes a plain PDF 1.7. Run a validator such as veraPDF
+    if you must prove conformance."""
+
+
 class OutputConfig(_Model):
     """Where and in which formats the briefing is written."""
 
@@ -422,6 +434,8 @@ class OutputConfig(_Model):
     latest: str | None = None
     """A stable file name (e.g. ``briefing-latest``) that always holds the newest briefing,
     next to the dated files, for links and scripts that should not know the date."""
+    pdf: PdfConfig = Field(default_factory=PdfConfig)
+    """The PDF's paper size and PDF standard."""
 
     @field_validator("archive")
     @classmethod

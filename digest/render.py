@@ -28,7 +28,9 @@ and keep the rest. Every template sees the same context:
 ``source_names``
     source number → name (the citation marks' tooltips);
 ``source_articles``
-    source number → the articles of that source the briefing cites (``title``, ``url``).
+    source number → the articles of that source the briefing cites (``title``, ``url``);
+``changes_chart``
+    an inline SVG of the key figures that changed (before → after), or None.
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
 Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``),
@@ -62,7 +64,8 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from .config import FORMATS
+from . import chart
+from .config import FORMATS, PdfConfig
 from .errors import RenderError
 from .models import (
     Briefing,
@@ -152,9 +155,13 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
 
 
 def render(
-    briefing: Briefing, formats: Sequence[str], user_templates: Path | None = None
+    briefing: Briefing,
+    formats: Sequence[str],
+    user_templates: Path | None = None,
+    pdf: PdfConfig | None = None,
 ) -> dict[str, bytes]:
-    """Render the requested formats; the PDF is printed from the HTML, so it says the same."""
+    """Render the requested formats; the PDF is printed from the HTML, so it says the same.
+    ``pdf`` is ``output.pdf`` (paper size, PDF standard); the defaults without it."""
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
@@ -172,7 +179,7 @@ def render(
         if fmt in texts:
             out[fmt] = texts[fmt].encode("utf-8")
         elif fmt == "pdf":
-            out[fmt] = html_to_pdf(texts["html"], briefing_start(briefing))
+            out[fmt] = html_to_pdf(texts["html"], briefing_start(briefing), pdf, pdf_info(briefing))
         elif fmt == "json":
             out[fmt] = json_bytes(briefing)
     return out
@@ -384,6 +391,7 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "figures": [_figure_view(f) for f in briefing.figures],
         "person_sources": [_numbers(p.citations) for p in briefing.people],
         "source_names": {s.number: s.name for s in briefing.sources},
+        "changes_chart": chart.changes_svg(briefing.figures),
         "source_articles": _articles(briefing),
     }
 
@@ -504,13 +512,48 @@ class _DemoteProcessor(Treeprocessor):
 
 # --------------------------------------------------------------------------- PDF
 
+# ``output.pdf.page_size`` as a CSS page size.
+PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 
-def html_to_pdf(html: str, created: datetime | None = None) -> bytes:
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """The PDF's document information, from the briefing. The HTML's ``<title>`` and
+    ``<meta>`` tags win; these fill what a template leaves out (the built-in one has no
+    description or keywords)."""
+
+    title: str  # "<title> — <date>", as the HTML's <title>
+    authors: tuple[str, ...]  # the publishers
+    subject: str | None  # the subtitle
+    keywords: tuple[str, ...]  # the section titles
+
+
+def pdf_info(briefing: Briefing) -> PdfInfo:
+    """Title, authors (publishers), subject (subtitle) and keywords (sections) of the PDF."""
+    return PdfInfo(
+        title=f"{briefing.title} — {briefing.date.isoformat()}",
+        authors=tuple(sorted({s.publisher for s in briefing.sources if s.publisher})),
+        subject=briefing.subtitle,
+        keywords=tuple(s.title for s in briefing.sections),
+    )
+
+
+def html_to_pdf(
+    html: str,
+    created: datetime | None = None,
+    settings: PdfConfig | None = None,
+    info: PdfInfo | None = None,
+) -> bytes:
     """Print HTML to PDF without ever fetching a URL (defence in depth: text is escaped).
 
-    ``created`` pins the timestamps embedded fonts carry, so the same HTML gives the
-    same bytes (the document dates come from the HTML's dcterms meta tags).
+    ``created`` is the PDF's creation and modification date when the HTML's dcterms meta
+    tags give none, and pins the timestamps embedded fonts carry, so the same HTML gives
+    the same bytes. ``settings`` chooses the paper and a PDF standard (PDF/A-3b, PDF/UA-1);
+    the paper size is a user stylesheet with ``!important``, so it wins over any template
+    CSS and a template need not know it. ``info`` fills the document information the HTML
+    does not give.
     """
+    settings = settings or PdfConfig()
     with warnings.catch_warnings():
         # WeasyPrint warns at import when the system lacks libharfbuzz-subset; it still
         # works (subsetting falls back to fontTools), and the warning is not ours to fix.
@@ -526,15 +569,48 @@ def html_to_pdf(html: str, created: datetime | None = None) -> bytes:
         def fetch(self, url: str, headers: Any = None) -> Any:
             raise ValueError(f"digest does not fetch resources for PDFs: {url}")
 
+    fetcher = RefuseAll()
+    options: dict[str, Any] = {
+        "stylesheets": [
+            weasyprint.CSS(
+                string=f"@page {{ size: {PAGE_SIZES[settings.page_size]} !important }}",
+                url_fetcher=fetcher,
+            )
+        ],
+        "pdf_variant": None if settings.variant == "none" else settings.variant,
+    }
     try:
-        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=RefuseAll())
+        source = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
         with _source_date_epoch(created):
-            pdf = document.write_pdf()
+            document = source.render(**options)
+            _fill_metadata(document.metadata, info, created)
+            with warnings.catch_warnings():
+                # For PDF/A, WeasyPrint opens its bundled sRGB profile and leaves the file
+                # to be closed when dropped, which CPython does at once, with this warning.
+                warnings.simplefilter("ignore", ResourceWarning)
+                pdf = document.write_pdf(**options)
     except Exception as exc:
         raise RenderError(f"cannot render PDF from {TEMPLATES['html']}: {exc}") from exc
     if not isinstance(pdf, bytes):
         raise RenderError("cannot render PDF: WeasyPrint returned no bytes")
     return pdf
+
+
+def _fill_metadata(metadata: Any, info: PdfInfo | None, created: datetime | None) -> None:
+    """Complete WeasyPrint's DocumentMetadata (read from the HTML) from the briefing.
+
+    The authors become one entry, ``CNBC, Reuters``: PDF/A wants the XMP creator list to
+    say what the Author field says, and that field is one string."""
+    if info is not None:
+        metadata.title = metadata.title or info.title
+        metadata.authors = metadata.authors or list(info.authors)
+        metadata.description = metadata.description or info.subject
+        metadata.keywords = metadata.keywords or list(info.keywords)
+    if created is not None:
+        metadata.created = metadata.created or created.isoformat()
+        metadata.modified = metadata.modified or metadata.created
+    metadata.authors = [", ".join(metadata.authors)] if metadata.authors else []
+    metadata.generator = metadata.generator or "digest"
 
 
 @contextmanager

@@ -24,6 +24,7 @@ REFERENCE_MODELS = (
     config.BoilerplateConfig,
     config.FetchConfig,
     config.OutputConfig,
+    config.PdfConfig,
     config.StateConfig,
     config.EmailConfig,
     config.SmtpConfig,
@@ -86,7 +87,7 @@ def test_unknown_key_in_a_source_uses_the_source_kind_fields(tmp_path: Path) -> 
 def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> None:
     [problem] = problems(tmp_path, GOOD + "output:\n  zzz: 1\n")
     assert (
-        "output.zzz: unknown key 'zzz' (known keys: archive, directory, file_name, formats, latest, templates)"
+        "output.zzz: unknown key 'zzz' (known keys: archive, directory, file_name, formats, latest, pdf, templates)"
         in problem
     )
 

@@ -31,6 +31,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("boilerplate", c.BoilerplateConfig),
     ("fetch", c.FetchConfig),
     ("output", c.OutputConfig),
+    ("output.pdf", c.PdfConfig),
     ("state", c.StateConfig),
     ("email", c.EmailConfig),
     ("email.smtp", c.SmtpConfig),
@@ -46,7 +47,8 @@ def tables() -> str:
             if field.is_required():
                 default = "required"
             elif field.default_factory is not None:
-                default = f"`{field.default_factory()}`"  # type: ignore[call-arg]
+                value = field.default_factory()  # type: ignore[call-arg]
+                default = "see below" if isinstance(value, BaseModel) else f"`{value}`"
             elif field.default is None:
                 default = "—"
             else:
