@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import itertools
 import json
 import logging
 import threading
@@ -742,7 +743,7 @@ def test_html_outline_is_sound(briefing: Briefing) -> None:
         int(tag[1]) for tag, _ in doc.tags if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit()
     ]
     assert levels.count(1) == 1 and levels[0] == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))  # no skipped level
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))  # no skipped level
 
 
 def test_chart_inline_when_figures_changed_absent_otherwise(briefing: Briefing) -> None:
