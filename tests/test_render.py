@@ -752,3 +752,18 @@ def test_chart_inline_when_figures_changed_absent_otherwise(briefing: Briefing) 
     assert_inert(html)
     plain = render(briefing, ["html"])["html"].decode("utf-8")
     assert "<svg" not in plain and "figures-chart" not in plain.split("</style>")[1]
+
+
+def test_new_badges_only_when_something_is_not_new(briefing: Briefing) -> None:
+    all_new = render(replace(briefing, tracked=True), ["html", "md"])
+    html = all_new["html"].decode("utf-8")
+    assert '<span class="new">' not in html  # a mark every item carries says nothing
+    assert "every item is new: no earlier briefing carried any of them." in html
+    first = briefing.sections[0]
+    marked = replace(
+        first, items=(replace(first.items[0], first_reported=date(2026, 11, 18)), *first.items[1:])
+    )
+    some = replace(briefing, sections=(marked, *briefing.sections[1:]), tracked=True)
+    html = render(some, ["html"])["html"].decode("utf-8")
+    assert html.count('<span class="new">new</span>') == len(some.shown_items) - 1
+    assert '&nbsp;<span class="repeat">reported 18 November</span>' in html
