@@ -470,6 +470,18 @@ class OutputConfig(_Model):
         return value
 
 
+class AccessConfig(_Model):
+    """What sources may reach: limits for configs whose sources you do not fully control."""
+
+    paths: list[str] = Field(default_factory=list)
+    """Folders outside the config file's folder that ``file`` sources and ``file://`` URLs
+    may read (relative to the config file). Anything else outside it is refused."""
+    private_networks: bool = True
+    """Whether feeds and pages may be fetched from loopback, private, link-local or reserved
+    addresses (checked for every request and redirect). Set ``false`` when URLs come from
+    others, so a feed list cannot make digest probe your own network."""
+
+
 class StateConfig(_Model):
     """Memory between runs: what was seen and reported, each run, each delivery."""
 
@@ -572,6 +584,8 @@ class Config(_Model):
     """Timeouts, limits, retries and the HTTP cache for feeds and pages."""
     output: OutputConfig = Field(default_factory=OutputConfig)
     """Output folder, formats and templates."""
+    access: AccessConfig = Field(default_factory=AccessConfig)
+    """Which folders and networks sources may reach."""
     state: StateConfig = Field(default_factory=StateConfig)
     """Memory between runs: seen documents, reported items, runs and deliveries."""
     email: EmailConfig | None = None

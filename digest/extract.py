@@ -549,17 +549,24 @@ class _Builder:
         self.blocks: list[Block] = []
         self.kinds: list[str] = [PARAGRAPH]
         self.parts: list[str] = []
+        self.line_has_text = False  # kept as we go: re-joining the parts made big tables O(n²)
 
     def text(self, text: str | None, verbatim: bool) -> None:
         if text:
-            self.parts.append(text if verbatim else _WHITESPACE.sub(" ", text))
+            part = text if verbatim else _WHITESPACE.sub(" ", text)
+            self.parts.append(part)
+            if "\n" in part:
+                self.line_has_text = bool(part.rpartition("\n")[2].strip())
+            elif part.strip():
+                self.line_has_text = True
 
     def line_break(self) -> None:
         self.parts.append("\n")
+        self.line_has_text = False
 
     def separate(self, separator: str) -> None:
         """Add ``separator`` unless the current line is still empty."""
-        if "".join(self.parts).rpartition("\n")[2].strip():
+        if self.line_has_text:
             self.parts.append(separator)
 
     def open(self, kind: str) -> None:
@@ -574,6 +581,7 @@ class _Builder:
         text = "".join(self.parts)
         lines = tuple(t for t in (" ".join(p.split()) for p in text.split("\n")) if t)
         self.parts.clear()
+        self.line_has_text = False
         if lines:
             self.blocks.append(Block(self.kinds[-1], lines))
 
@@ -618,7 +626,8 @@ def _html(text: str) -> tuple[list[Block], _Meta]:
     tree = _parse_html(text)
     if tree is None:
         return [], _Meta()
-    found = _trafilatura(tree)
+    _thin_out(tree)
+    found = _trafilatura(tree) if _size(tree) <= MAX_HTML_ELEMENTS else None
     meta = _Meta()
     blocks: list[Block] = []
     if found is not None:
@@ -649,6 +658,20 @@ def _fragment(text: str) -> list[Block]:
     body = tree.find(".//body")
     blocks = _tree_blocks(body if body is not None else tree, _HTML_SCHEME)
     return [replace(b, kind=HEADING) if b.kind == TITLE else b for b in blocks]
+
+
+MAX_HTML_ELEMENTS = 20_000  # news pages have 500-2,000; beyond this, text extraction crawls
+
+
+def _size(tree: lxml.html.HtmlElement) -> int:
+    return sum(1 for _ in tree.iter())
+
+
+def _thin_out(tree: lxml.html.HtmlElement) -> None:
+    """On a page far larger than any article (a link farm, a 100k-row table), drop the
+    links but keep their text's tail, so extraction stays fast; an article never needs it."""
+    if _size(tree) > MAX_HTML_ELEMENTS:
+        etree.strip_elements(tree, "a", with_tail=False)
 
 
 def _one_title(blocks: list[Block]) -> list[Block]:

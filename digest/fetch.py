@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import email.utils
 import hashlib
+import ipaddress
 import json
 import logging
 import mimetypes
@@ -48,10 +49,21 @@ class Policy:
     concurrency: int = 8
     per_host: int = 2
     user_agent: str = "digest (news briefing builder)"
+    private_networks: bool = True
+    file_roots: tuple[Path, ...] | None = None  # None: any local file may be read
 
     @classmethod
-    def from_config(cls, config: FetchConfig, version: str) -> Policy:
+    def from_config(
+        cls,
+        config: FetchConfig,
+        version: str,
+        *,
+        private_networks: bool = True,
+        file_roots: tuple[Path, ...] | None = None,
+    ) -> Policy:
         return cls(
+            private_networks=private_networks,
+            file_roots=file_roots,
             timeout=config.timeout,
             connect_timeout=config.connect_timeout,
             deadline=config.deadline,
@@ -300,6 +312,7 @@ class Fetcher:
     def _read_file(self, url: str) -> Fetched:
         try:
             path = Path(file_url_path(url))
+            check_path(path, self.policy.file_roots)
             size = path.stat().st_size
             if size > self.policy.max_bytes:
                 raise SourceError(f"{path.name}: {size} bytes, over the {_limit(self)} limit")
@@ -334,9 +347,40 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+def check_path(path: Path, roots: tuple[Path, ...] | None) -> None:
+    """Refuse a local path outside the allowed folders (symlinks resolved first)."""
+    if roots is None:
+        return
+    real = path.resolve()
+    if not any(real == root or real.is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(r) for r in roots)
+        raise SourceError(
+            f"{path}: outside the folders sources may read ({allowed}); add it to access.paths"
+        )
+
+
+async def _public_only(request: httpx.Request) -> None:
+    """Refuse, before connecting, a host that resolves to a non-public address; runs for
+    the first request and for every redirect."""
+    host = request.url.host
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, request.url.port or 443)
+    except OSError:
+        return  # the connection attempt reports the lookup failure itself
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            raise SourceError(
+                f"{host} resolves to {address}, a private or reserved address, and "
+                "access.private_networks is false"
+            )
+
+
 def client(policy: Policy) -> httpx.AsyncClient:
     """One connection pool per run; gzip/deflate are decoded by httpx as they arrive."""
+    hooks = {} if policy.private_networks else {"request": [_public_only]}
     return httpx.AsyncClient(
+        event_hooks=hooks,
         follow_redirects=True,
         max_redirects=policy.max_redirects,
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},

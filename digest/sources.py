@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .config import FeedSource, FileSource, LoadedConfig, PageSource, Source
 from .errors import SourceError
-from .fetch import Cache, Counters, Fetched, Fetcher, Policy, client
+from .fetch import Cache, Counters, Fetched, Fetcher, Policy, check_path, client
 from .models import RawDocument, SourceInfo, SourceStatus, Status, Window
 from .screen import canonical_url
 
@@ -95,7 +95,12 @@ def collect(loaded: LoadedConfig, window: Window | None = None, zone: tzinfo = U
 async def _collect(loaded: LoadedConfig, window: Window | None, zone: tzinfo) -> Collected:
     infos = describe(loaded)
     config = loaded.config
-    policy = Policy.from_config(config.fetch, _version())
+    policy = Policy.from_config(
+        config.fetch,
+        _version(),
+        private_networks=config.access.private_networks,
+        file_roots=file_roots(loaded),
+    )
     cache = Cache(loaded.resolve(config.fetch.cache_dir))
     async with client(policy) as http:
         fetcher = Fetcher(http, policy, cache)
@@ -428,8 +433,19 @@ def _doc_name(url: str) -> str:
 # --------------------------------------------------------------------------- files
 
 
+def file_roots(loaded: LoadedConfig) -> tuple[Path, ...]:
+    """The folders local sources may read: the config's own, and those access.paths names."""
+    return (
+        loaded.base_dir.resolve(),
+        *(loaded.resolve(p) for p in loaded.config.access.paths),
+    )
+
+
 def _read_files(info: SourceInfo, source: FileSource, loaded: LoadedConfig) -> list[RawDocument]:
+    roots = file_roots(loaded)
     paths = _expand(source.path, loaded.base_dir)
+    for path in paths:
+        check_path(path, roots)
     single = len(paths) == 1
     documents = []
     for path in paths:

@@ -25,6 +25,7 @@ REFERENCE_MODELS = (
     config.FetchConfig,
     config.OutputConfig,
     config.PdfConfig,
+    config.AccessConfig,
     config.StateConfig,
     config.EmailConfig,
     config.SmtpConfig,
@@ -228,7 +229,7 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
     found = problems(tmp_path, text)
     assert [p.split(": ", 1)[1] for p in found] == [
         "defaults: unknown key 'defaults' (known keys: "
-        "boilerplate, briefing, classify, email, fetch, figures, output, people, sections, select, sources, state)"
+        "access, boilerplate, briefing, classify, email, fetch, figures, output, people, sections, select, sources, state)"
     ]
 
 

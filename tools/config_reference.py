@@ -32,6 +32,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("fetch", c.FetchConfig),
     ("output", c.OutputConfig),
     ("output.pdf", c.PdfConfig),
+    ("access", c.AccessConfig),
     ("state", c.StateConfig),
     ("email", c.EmailConfig),
     ("email.smtp", c.SmtpConfig),
