@@ -290,14 +290,7 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.policy.max_bytes:
             raise SourceError(f"response of {int(declared)} bytes is over the {_limit(self)} limit")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes(_CHUNK):
-            size += len(chunk)
-            if size > self.policy.max_bytes:
-                raise SourceError(f"response body over the {_limit(self)} limit")
-            chunks.append(chunk)
-        body = b"".join(chunks)
+        body = await self._body(response)
         self.counters.bytes += response.num_bytes_downloaded
         if self.cache is not None:
             await asyncio.to_thread(self.cache.store, url, response, body)
@@ -308,6 +301,40 @@ class Fetcher:
             response.headers.get("content-type", ""),
             downloaded=response.num_bytes_downloaded,
         )
+
+    async def _body(self, response: httpx.Response) -> bytes:
+        """The decoded body, never holding more than ``max_bytes`` of it: gzip and deflate
+        are decoded here, a bounded step at a time, so a gzip bomb costs only the cap."""
+        limit = self.policy.max_bytes
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
+            decoder = zlib.decompressobj(wbits)
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                async for raw in response.aiter_raw(_CHUNK):
+                    data = decoder.decompress(raw, limit + 1 - size)
+                    size += len(data)
+                    chunks.append(data)
+                    if size > limit or decoder.unconsumed_tail:
+                        raise SourceError(f"response body over the {_limit(self)} limit")
+                chunks.append(decoder.flush())
+            except zlib.error as exc:
+                raise SourceError(f"cannot decode the {encoding} response body: {exc}") from None
+            body = b"".join(chunks)
+        else:
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise SourceError(f"response body over the {_limit(self)} limit")
+                parts.append(chunk)
+            body = b"".join(parts)
+        if len(body) > limit:
+            raise SourceError(f"response body over the {_limit(self)} limit")
+        return body
 
     def _read_file(self, url: str) -> Fetched:
         try:

@@ -389,7 +389,7 @@ def test_broken_gzip_fails_with_a_decoding_reason(server: Loopback) -> None:
         Reply(body=b"not gzip at all", content_type=RSS_TYPE, headers={"Content-Encoding": "gzip"}),
     )
     reason, _ = failure(server.url("/feed.xml"))
-    assert reason.startswith("cannot decode the response body")
+    assert reason.startswith("cannot decode the gzip response body")
 
 
 def test_a_body_cut_short_is_retried(server: Loopback) -> None:
