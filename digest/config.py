@@ -39,6 +39,7 @@ from .errors import ConfigError, ConfigProblem
 Format = Literal["md", "html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = typing.get_args(Format)
 MAX_YAML_NODES = 100_000  # guards against alias bombs ("billion laughs")
+MAX_YAML_DEPTH = 50  # a real config nests 4 levels; Python's recursion limit is 1,000
 _ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -47,6 +48,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, str_strip_whitespace=True
     )
+
+
+def _is(check: typing.Callable[[Path], bool], path: Path) -> bool:
+    """``path.is_file()`` and the like, False where the OS refuses the name (too long)."""
+    try:
+        return check(path)
+    except OSError:
+        return False
 
 
 def _base_dir(info: ValidationInfo) -> Path:
@@ -65,7 +74,7 @@ class _Noted(_Model):
     @field_validator("note_file")
     @classmethod
     def _note_file_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not (_base_dir(info) / value).is_file():
+        if value is not None and not _is(Path.is_file, _base_dir(info) / value):
             raise ValueError(f"file not found: {value}")
         return value
 
@@ -110,7 +119,7 @@ class BriefingConfig(_Noted):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "America" is a folder
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
@@ -156,7 +165,7 @@ class FileSource(_SourceBase):
             value = file_url_path(value)
         if glob.has_magic(value):
             return value  # a glob may match nothing today; the source then reports "empty"
-        if not (_base_dir(info) / value).exists():
+        if not _is(Path.exists, _base_dir(info) / value):
             raise ValueError(f"file not found: {value}")
         return value
 
@@ -238,7 +247,10 @@ def parse_duration(value: str) -> timedelta:
     match = _DURATION.match(value)
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"{value!r} is not a duration such as 90m, 36h, 2d or 1w")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    except OverflowError:
+        raise ValueError(f"{value!r} is longer than any briefing window") from None
 
 
 def file_url_path(url: str) -> str:
@@ -368,8 +380,8 @@ class BoilerplateConfig(_Model):
     def _compiles(cls, value: list[str]) -> list[str]:
         for pattern in value:
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                re.compile(pattern, re.IGNORECASE)  # as normalize.Rules compiles it
+            except (re.error, OverflowError, RecursionError) as exc:
                 raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
         return value
 
@@ -456,7 +468,7 @@ class OutputConfig(_Model):
     def _safe_name(cls, value: str) -> str:
         try:
             rendered = value.format(date="2000-01-01")
-        except (KeyError, IndexError, ValueError) as exc:
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
             raise ValueError(f"only {{date}} may be used in the file name ({exc})") from exc
         if not rendered or "/" in rendered or "\\" in rendered or rendered.startswith("."):
             raise ValueError("must be a plain file name, without folders")
@@ -465,7 +477,7 @@ class OutputConfig(_Model):
     @field_validator("templates")
     @classmethod
     def _templates_exist(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not (_base_dir(info) / value).is_dir():
+        if value is not None and not _is(Path.is_dir, _base_dir(info) / value):
             raise ValueError(f"folder not found: {value}")
         return value
 
@@ -548,7 +560,7 @@ class EmailConfig(_Model):
     def _subject_fields(cls, value: str) -> str:
         try:
             value.format(title="t", date="d", new=0)
-        except (KeyError, IndexError, ValueError) as exc:
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
             raise ValueError(f"only {{title}}, {{date}} and {{new}} may be used ({exc})") from exc
         return value
 
@@ -663,6 +675,8 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
     """Validate config text; ``name`` is what error messages call the file."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError([ConfigProblem(name, None, "", "nested too deeply")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -711,6 +725,7 @@ class _Walker:
         self.lines: dict[tuple[str | int, ...], int] = {}
         self.problems: list[ConfigProblem] = []
         self.nodes = 0
+        self.open: set[int] = set()  # ids of the collections being walked
         self.constructor = yaml.constructor.SafeConstructor()
 
     def problem(self, node: yaml.Node, path: tuple[str | int, ...], message: str) -> None:
@@ -723,21 +738,44 @@ class _Walker:
         if self.nodes > MAX_YAML_NODES:
             raise _TooLarge
         self.lines.setdefault(path, node.start_mark.line + 1)
-        if not node.tag.startswith("tag:yaml.org,2002:") or "python" in node.tag:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.problem(node, path, f"YAML tag {tag} is not allowed")
+        if not self._tag_allowed(node, path):
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]
-        value = self.scalar(node)
+        if len(path) > MAX_YAML_DEPTH:
+            self.problem(node, path, f"nested more than {MAX_YAML_DEPTH} levels deep")
+            return None
+        if id(node) in self.open:  # "a: &x [*x]": an alias inside its own anchor
+            self.problem(node, path, "an alias refers to the node that contains it")
+            return None
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            if isinstance(node, yaml.SequenceNode):
+                return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        finally:
+            self.open.discard(id(node))
+        value = self.scalar(node, path)
         if isinstance(value, str):
             value = self._substitute(value, node, path)
         return value
 
-    def scalar(self, node: yaml.Node) -> Any:
-        return self.constructor.construct_object(node, deep=True)
+    def _tag_allowed(self, node: yaml.Node, path: tuple[str | int, ...]) -> bool:
+        if not node.tag.startswith("tag:yaml.org,2002:") or "python" in node.tag:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problem(node, path, f"YAML tag {tag} is not allowed")
+            return False
+        return True
+
+    def scalar(self, node: yaml.Node, path: tuple[str | int, ...]) -> Any:
+        """The value of a scalar; None, with a problem, when its tag cannot make one of
+        it ("!!int x", "!!map x", a date such as 2025-02-30)."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.problem(node, path, f"{node.value!r} is not a valid {tag}: {reason}")
+            return None
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[str | int, ...]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -754,7 +792,9 @@ class _Walker:
                     else:
                         self.problem(key_node, path, "<< needs a mapping")
                 continue
-            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not self._tag_allowed(key_node, path):
+                continue
+            key = self.scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or not isinstance(key, str | int | float | bool):
                 self.problem(key_node, path, "keys must be plain names")
                 continue

@@ -107,7 +107,10 @@ def _wide_codec(head: bytes) -> str | None:
 def _decode_fallback(body: bytes, declared: str | None) -> str:
     codec = _codec(declared)
     if codec is not None:
-        return body.decode(codec, errors="replace")
+        try:
+            return body.decode(codec, errors="replace")
+        except UnicodeError:  # a codec that cannot replace: cp1252 below, as for a bad label
+            pass
     try:
         return body.decode("cp1252")
     except UnicodeDecodeError:
@@ -131,15 +134,30 @@ def _codec(label: str | None) -> str | None:
     if label in _AS_GB18030:
         return "gb18030"
     try:
-        name = codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
+        return None
+    name = info.name
+    # Python's codecs that are no charset: "rot13", "base64" (bytes to bytes, which
+    # bytes.decode refuses), "idna", "unicode_escape" (they read escapes in the text).
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_CHARSETS:
         return None
     # A UTF-16/32 label on bytes that had no BOM is a lie (the bytes are ASCII-compatible).
     return None if name.startswith(("utf-16", "utf-32", "utf_16", "utf_32")) else name
 
 
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7"}
+)
+
+
 def _check_text(text: str) -> None:
-    """Refuse binary files early: their 'text' would only pollute a briefing."""
+    """Refuse binary files early: their 'text' would only pollute a briefing.
+
+    C1 controls (U+0080-U+009F) do not count: they are what UTF-8 read as Latin-1
+    and saved again looks like ("itâ\\x80\\x99s"), mojibake the normalize stage
+    repairs; binary bytes that are not UTF-8 are read as cp1252, which has no C1.
+    """
     sample = text[:_SNIFF_BYTES]
     if "\x00" in sample:
         raise SourceError("binary file, not text")
@@ -147,7 +165,8 @@ def _check_text(text: str) -> None:
         controls = sum(
             1
             for c in sample
-            if c == "\ufffd" or (c not in "\t\n\r\f\v" and unicodedata.category(c) == "Cc")
+            if c == "\ufffd"
+            or (c not in "\t\n\r\f\v" and c < "\x80" and unicodedata.category(c) == "Cc")
         )
         if controls / len(sample) > _CONTROL_SHARE:
             raise SourceError("binary file, not text")
@@ -202,6 +221,12 @@ def extract(raw: RawDocument) -> Document:
 # --------------------------------------------------------------------------- text/plain
 
 
+# Whitespace a line is stripped of: all but U+0085 and U+00A0, which at a line's end may be
+# the last byte of UTF-8 read as Latin-1 ("voilÃ\xa0" is "voilà", "siÄ\x85" is "się"):
+# the normalize stage repairs those, and needs the whole character to.
+_STRIPPED = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in "\x85\xa0")
+
+
 def _plain(text: str) -> tuple[list[Block], _Meta]:
     """Blank lines separate blocks. Everything is a paragraph: plain text has no
     markup, so telling titles and headings from sentences is the normalize stage's job."""
@@ -209,7 +234,7 @@ def _plain(text: str) -> tuple[list[Block], _Meta]:
     lines: list[str] = []
     for line in [*text.split("\n"), ""]:
         if line.strip():
-            lines.append(line.strip())
+            lines.append(line.strip(_STRIPPED))
         elif lines:
             blocks.append(Block(PARAGRAPH, tuple(lines)))
             lines = []
@@ -219,7 +244,6 @@ def _plain(text: str) -> tuple[list[Block], _Meta]:
 # --------------------------------------------------------------------------- text/markdown
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _QUOTE = re.compile(r"^ {0,3}> ?")
 _ATX = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -238,14 +262,26 @@ _TABLE_RULE = re.compile(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\])")
-_LINK = re.compile(r"\[([^\]]*)\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\])")
-_SHORTCUT = re.compile(r"\[([^\]]+)\](?![(\[:])")
-_FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
+# Bracketed text holds no "[": from each "[" that never closes, "[^\]]*" rescanned the rest
+# of the line, quadratic in a long line's length.
+_IMAGE = re.compile(r"!\[[^\[\]]*\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\])")
+_LINK = re.compile(r"\[([^\[\]]*)\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\])")
+_SHORTCUT = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
+_FOOTNOTE = re.compile(r"\[\^[^\[\]]+\]")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)|~~(.+?)~~")
-_EMPHASIS = re.compile(r"\*(?=[^\s*])(.+?)(?<=[^\s*])\*|(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)")
+# Strong (and struck-out) text, then emphasis: each a span, and where such a span can close
+# (the closing delimiter is group 1 of a zero-width match, so overlapping ones are found).
+_Span = tuple[re.Pattern[str], re.Pattern[str]]
+_STRONG: tuple[_Span, ...] = (
+    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), re.compile(r"(?<=\S)(?=(\*\*))")),
+    (re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)"), re.compile(r"(?<=\S)(?=(__)(?!\w))")),
+    (re.compile(r"~~(.+?)~~"), re.compile(r"(?=(~~))")),
+)
+_EMPHASIS: tuple[_Span, ...] = (
+    (re.compile(r"\*(?=[^\s*])(.+?)(?<=[^\s*])\*"), re.compile(r"(?<=[^\s*])(?=(\*))")),
+    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), re.compile(r"(?<=\S)(?=(_)(?!\w))")),
+)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _SLOT = re.compile("\ue000(\\d+)\ue001")
 _SPACES = re.compile(r"[ \t]+")
@@ -260,7 +296,7 @@ def _markdown(text: str) -> tuple[list[Block], _Meta]:
     breaks, which a Markdown-to-HTML round trip would lose, and drops what is not
     prose (code, comments, link definitions, images)."""
     meta, text = _front_matter(text)
-    text = _HTML_COMMENT.sub("", text)
+    text = _drop_comments(text)
     lines = text.split("\n")
     refs = {_label(m.group(1)) for m in map(_REF_DEF.match, lines) if m}
     parser = _MarkdownParser(refs)
@@ -269,6 +305,18 @@ def _markdown(text: str) -> tuple[list[Block], _Meta]:
     if meta.title and not any(b.kind == TITLE for b in blocks):
         blocks = _with_title(blocks, meta.title)
     return blocks, meta
+
+
+def _drop_comments(text: str) -> str:
+    """Remove ``<!-- … -->`` as ``re.sub("<!--.*?-->", "", text, flags=re.S)`` would, in
+    linear time: the regex rescans the rest of the text from every unclosed ``<!--``."""
+    parts: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        parts.append(text[pos:start])
+        pos = end + 3
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _front_matter(text: str) -> tuple[_Meta, str]:
@@ -416,6 +464,22 @@ class _MarkdownParser:
         self.lines, self.kind, self.quoted = [], "", False
 
 
+def _unwrap(line: str, span: re.Pattern[str], close: re.Pattern[str]) -> str:
+    """``span.sub(r"\\1", line)``, in time linear in the line's length.
+
+    A span neither crosses a line break nor ends after the last place one can close,
+    so only the text up to there is searched: from every opener after it, the regex
+    would rescan the rest of the line and fail, quadratic in a long line's length.
+    """
+    parts = []
+    for segment in line.split("\n"):
+        end = 0
+        for found in close.finditer(segment):
+            end = found.end(1)
+        parts.append(span.sub(r"\1", segment[:end]) + segment[end:])
+    return "\n".join(parts)
+
+
 def _is_table(content: str, lines: list[str], i: int) -> bool:
     """A GFM table: a row with pipes over a rule row with pipes (``|---|:-:|``)."""
     if "|" not in content or i >= len(lines):
@@ -459,8 +523,8 @@ def _md_inline(line: str, refs: set[str]) -> list[str]:
     line = _SHORTCUT.sub(lambda m: m.group(1) if _label(m.group(1)) in refs else m.group(0), line)
     line = _BR.sub("\n", line)
     line = _TAG.sub("", line)
-    for pattern in (_STRONG, _STRONG, _EMPHASIS, _EMPHASIS):  # twice: nested markup
-        line = pattern.sub(lambda m: next(g for g in m.groups() if g is not None), line)
+    for span, close in (*_STRONG, *_STRONG, *_EMPHASIS, *_EMPHASIS):  # twice: nested markup
+        line = _unwrap(line, span, close)
     line = _ENTITY.sub(lambda m: html.unescape(m.group(0)), line)
     line = _SLOT.sub(lambda m: slots[int(m.group(1))], line)
     return [t for t in (_SPACES.sub(" ", part).strip() for part in line.split("\n")) if t]

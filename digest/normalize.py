@@ -36,7 +36,9 @@ BUILTIN_BOILERPLATE = (
 )
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Every kind of space and line break: a repaired line is one line, though ftfy turns a
+# U+2028 LINE SEPARATOR in it into "\n" (a title must not span two lines of Markdown).
+_SPACES = re.compile(r"\s+")
 _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«(["
 _TERMINAL = ".!?…"
@@ -75,31 +77,49 @@ _MINOR = frozenset(
 class Rules:
     """Compiled per-run settings, so the regexes are built once per build, not per import."""
 
-    boilerplate: re.Pattern[str]
+    boilerplate: tuple[re.Pattern[str], ...]
 
     @classmethod
     def make(cls, extra_patterns: Sequence[str] = ()) -> Rules:
-        parts = [*BUILTIN_BOILERPLATE, *extra_patterns]
-        pattern = "|".join(f"(?:{p})" for p in parts)
-        return cls(re.compile(rf"^(?:{pattern})\s*$", re.IGNORECASE))
+        """The built-in patterns as one regex, each of the config's alone: in one regex with
+        others, "(?i)credit.*" would not compile, and a group's name or number ("\\1")
+        would be another pattern's."""
+        builtin = "|".join(f"(?:{p})" for p in BUILTIN_BOILERPLATE)
+        patterns = (builtin, *extra_patterns)
+        return cls(tuple(re.compile(p, re.IGNORECASE) for p in patterns))
+
+    def is_boilerplate(self, line: str) -> bool:
+        """Whether some pattern matches the whole line (trailing whitespace aside)."""
+        line = line.rstrip()
+        return any(pattern.fullmatch(line) for pattern in self.boilerplate)
 
 
 # --------------------------------------------------------------------------- text repair
 
 
+# What ftfy may do to a line: its fixes (mojibake, HTML entities, terminal escapes, C1
+# controls, ligatures, line breaks, NFC), except straightening quotes and narrowing widths.
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,
+    fix_character_width=False,
+    fix_latin_ligatures=True,
+    normalization="NFC",
+)
+
+
 def repair(text: str) -> str:
-    """Fix mojibake and odd spacing but keep the typography (curly quotes, dashes)."""
+    """Fix mojibake and odd spacing but keep the typography (curly quotes, dashes).
+
+    Besides ftfy's fixes (``FTFY_CONFIG``; it also removes most control characters),
+    only invisible characters go: zero-width characters and soft hyphens are removed,
+    the control characters ftfy keeps become spaces, and runs of spaces and line breaks
+    become one space: the result is one line, as ``squash`` would make it.
+    """
     if not text:
         return text
-    text = ftfy.fix_text(
-        text,
-        uncurl_quotes=False,
-        fix_character_width=False,
-        fix_latin_ligatures=True,
-        normalization="NFC",
-    )
+    text = ftfy.fix_text(text, FTFY_CONFIG)
     text = text.translate(_ZERO_WIDTH)
-    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " " for ch in text)
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -139,7 +159,7 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
         if block.kind in ("title", "heading"):
             text = " ".join(lines)
             role = Role.TITLE if block.kind == "title" else Role.HEADING
-            if rules.boilerplate.match(text):
+            if rules.is_boilerplate(text):
                 role = Role.BOILERPLATE
             emit(role, text)
             if role is Role.HEADING:
@@ -181,7 +201,7 @@ def _line_roles(lines: list[str], rules: Rules, *, standalone: bool) -> Iterator
     pending: list[str] = []
     for line in lines:
         if not pending:
-            if rules.boilerplate.match(line):
+            if rules.is_boilerplate(line):
                 yield Role.BOILERPLATE, line
                 continue
             if _heading_like(line, standalone=standalone):
@@ -233,7 +253,9 @@ def _heading_like(line: str, *, standalone: bool) -> bool:
 
 # --------------------------------------------------------------------------- sentences
 
-_BOUNDARY = re.compile(rf"[{_TERMINAL}]+[{re.escape(_CLOSERS)}]*(?=\s+)")
+# A run of terminal punctuation is matched whole (never from its middle) and without
+# backtracking, so a line of 20,000 dots costs linear time, not seconds.
+_BOUNDARY = re.compile(rf"(?<![{_TERMINAL}])[{_TERMINAL}]++[{re.escape(_CLOSERS)}]*+(?=\s)")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -248,8 +270,8 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.end()
-        rest = text[end:].lstrip()
-        if not rest or not _is_boundary(text, match.start(), match.group(), rest):
+        after = end + 1  # squashed: exactly one space follows the punctuation
+        if after >= len(text) or not _is_boundary(text, match.start(), match.group(), after):
             continue
         sentences.append(text[start:end].strip())
         start = end
@@ -259,8 +281,12 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _is_boundary(text: str, at: int, punct: str, rest: str) -> bool:
-    nxt = rest[0]
+def _is_boundary(text: str, at: int, punct: str, after: int) -> bool:
+    """Whether ``punct`` at ``at`` ends a sentence; the next one would start at ``after``.
+
+    Reads the text in place: copying the rest of a long paragraph at every
+    candidate made splitting quadratic."""
+    nxt = text[after]
     if nxt.islower():
         return False  # "the U.S. decision", "… he said"
     if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or not nxt.isalpha()):
@@ -269,7 +295,10 @@ def _is_boundary(text: str, at: int, punct: str, rest: str) -> bool:
         return True
     word = _last_word(text, at)
     lower = word.lower().rstrip(".")
-    next_word = _WORD.match(rest.lstrip(_OPENERS))
+    word_start = after
+    while word_start < len(text) and text[word_start] in _OPENERS:
+        word_start += 1
+    next_word = _WORD.match(text, word_start)
     starter = bool(next_word and next_word.group().lower() in _STARTERS)
     if lower in _TITLES:
         return False
