@@ -495,7 +495,7 @@ def tables(results: list[dict[str, Any]], helps: list[float]) -> None:
             print(f"| {r['size']} | " + " | ".join(cells) + f" | {total:.2f} | {peak:.0f} |")
         print("peak RSS so far after each stage (MiB, largest run):")
         for r in results:
-            peaks: dict[str, float] = {}
+            peaks = dict.fromkeys(dict.fromkeys(label for label, *_ in STAGES), 0.0)
             for x in r["runs"]:
                 for k, v in x[key]["peaks"].items():
                     peaks[k] = max(peaks.get(k, 0.0), v)
