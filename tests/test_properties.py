@@ -43,7 +43,9 @@ import os
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import ftfy
 import ftfy.bad_codecs  # registers "sloppy-windows-1252"
@@ -52,7 +54,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from digest import config
+from digest import config, select
 from digest.errors import ConfigError, SourceError
 from digest.extract import decode, extract
 from digest.models import Document, RawDocument, Role, Sentence
@@ -711,3 +713,87 @@ def test_config_loader_former_crashes_are_config_errors(bug: LoaderBug) -> None:
 def test_sample_config_parses() -> None:
     """The mutations start from a config that is valid."""
     assert isinstance(config.parse(SAMPLE, "config.yaml", ROOT), config.Config)
+
+
+# --------------------------------------------------------------------------- selection
+
+# The lazy greedy (select._greedy, Minoux's accelerated greedy) must pick exactly what
+# recomputing every gain at every pick picks: the plain greedy it replaced for speed.
+
+_CONCEPTS = ["a", "b", "c", "a b", "b c", "c d", "d e", "a e", "b d"]
+
+
+def _plain_greedy(
+    candidates: list[select._Candidate],
+    gain: Callable[[select._Candidate, set[str]], float],
+    max_items: int | None,
+    max_words: int | None,
+    overflow: bool,
+    covered: frozenset[str],
+) -> list[int]:
+    chosen: list[int] = []
+    said = set(covered)
+    used = 0
+    left = list(candidates)
+    while left and (max_items is None or len(chosen) < max_items):
+        if max_words is not None and used >= max_words:
+            break
+        fitting = [
+            c
+            for c in left
+            if max_words is None or overflow or not chosen or used + c.words <= max_words
+        ]
+        if not fitting:
+            break
+        best = max(fitting, key=lambda c: (gain(c, said), -c.key))
+        if gain(best, said) <= 0:
+            break
+        chosen.append(best.key)
+        said |= best.concepts
+        used += best.words
+        left.remove(best)
+    return chosen
+
+
+@st.composite
+def greedy_case(draw: st.DrawFn) -> tuple[list[select._Candidate], dict[str, object], bool]:
+    worths = st.one_of(
+        st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0]),  # ties, and items worth nothing
+        st.floats(-2, 10, allow_nan=False),
+    )
+    count = draw(st.integers(0, 12))
+    keys = draw(st.permutations(range(count)))
+    candidates = [
+        select._Candidate(
+            key,
+            draw(st.integers(1, 30)),
+            draw(worths),
+            select._known(frozenset(draw(st.sets(st.sampled_from(_CONCEPTS), max_size=5)))),
+        )
+        for key in keys
+    ]
+    options: dict[str, object] = {
+        "max_items": draw(st.none() | st.integers(0, 6)),
+        "max_words": draw(st.none() | st.integers(0, 60)),
+        "overflow": draw(st.booleans()),
+        "covered": frozenset(draw(st.sets(st.sampled_from(_CONCEPTS), max_size=3))),
+    }
+    return candidates, options, draw(st.booleans())
+
+
+@budget(300)
+@given(greedy_case(), st.floats(0, 1), st.booleans())
+def test_lazy_greedy_picks_what_the_plain_greedy_picks(
+    case: tuple[list[select._Candidate], dict[str, Any], bool],
+    redundancy: float,
+    by_coverage: bool,
+) -> None:
+    candidates, options, bounded = case
+    if by_coverage:  # summarize's gain: concept weights per damped word
+        gain = select._coverage(lambda concept: 1.0 + len(concept))
+        bound = None  # summarize gives no bound
+    else:  # the briefing's gain: worth, discounted for what is said
+        gain = select._novel(redundancy)
+        bound = select._upper if bounded else None
+    lazy = select._greedy(candidates, gain, bound=bound, **options)
+    assert lazy == _plain_greedy(candidates, gain, **options)
