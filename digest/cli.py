@@ -101,6 +101,11 @@ def main(ctx: click.Context, verbose: bool, quiet: bool, log_file: Path | None) 
 @click.option(
     "--resend", is_flag=True, help="With --email: send even if this date was already sent."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Rebuild even if nothing is new since the last build of this date.",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -112,18 +117,26 @@ def build(
     email: bool,
     eml: Path | None,
     resend: bool,
+    force: bool,
 ) -> None:
-    """Build the briefing, write it in every requested format, and mail it if asked."""
+    """Build the briefing, write it in every requested format, and mail it if asked.
+
+    A re-run that finds nothing new (every source as the last build of this date read
+    it, the same config and templates, its files untouched) stops after fetching and
+    leaves that build's files as they are; --force rebuilds anyway.
+    """
     wanted = _formats(formats)
     day = _date(on)
     with _errors():
-        from .build import BuildResult, EmailRequest
+        from .build import BuildResult, EmailRequest, Unchanged
         from .build import build as run
 
-        def outcome(result: BuildResult | None, error: BaseException | None) -> int:
+        def outcome(result: BuildResult | Unchanged | None, error: BaseException | None) -> int:
             if error is not None:
                 return _exit_code(error)
             assert result is not None
+            if isinstance(result, Unchanged):
+                return EXIT_OK
             return EXIT_STRICT if strict and result.failed_sources else EXIT_OK
 
         loaded = _load(config_path)
@@ -137,7 +150,18 @@ def build(
                 email=request,
                 outcome=outcome,
                 progress=step,
+                reuse=not force,
             )
+        if isinstance(result, Unchanged):
+            if _talkative(ctx):
+                built = result.built.strftime("%Y-%m-%d %H:%M")
+                click.echo(f"nothing new since the build at {built} (--force rebuilds)", err=True)
+                for path in result.written:
+                    click.echo(str(path))
+                if result.already_sent:
+                    sent = result.already_sent
+                    click.echo(f"not sent: already sent at {sent} (--resend to send)")
+            return
         _report_sources(result.briefing)
         if _talkative(ctx):
             for path in result.written:

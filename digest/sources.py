@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from importlib.metadata import PackageNotFoundError, version
@@ -75,24 +77,39 @@ def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
     return tuple(infos)
 
 
-def collect(loaded: LoadedConfig, window: Window | None = None, zone: tzinfo = UTC) -> Collected:
+Check = Callable[[str], None]
+
+
+def collect(
+    loaded: LoadedConfig,
+    window: Window | None = None,
+    zone: tzinfo = UTC,
+    check: Check | None = None,
+) -> Collected:
     """Read every source; never raises for a source's sake.
 
     The window only spares fetching the pages of feed entries that the screen stage
     would drop anyway; the screen stage itself decides and counts.
+
+    ``check`` is called with a fingerprint of what every source delivered once all are
+    fetched and before any is parsed (not at all if one failed), and may raise to stop
+    the run there: a re-run with nothing new need not parse thousands of entries to learn
+    that. Pages a ``full_text`` feed links to are not in it: they are fetched after.
     """
     box: list[Collected] = []
 
     async def main() -> None:
         # The result stays out of the task: on Python < 3.13 asyncio.run's exit reprs the
         # main task, result and all (signal._int_to_enum), which here is every fetched body.
-        box.append(await _collect(loaded, window, zone))
+        box.append(await _collect(loaded, window, zone, check))
 
     asyncio.run(main())
     return box[0]
 
 
-async def _collect(loaded: LoadedConfig, window: Window | None, zone: tzinfo) -> Collected:
+async def _collect(
+    loaded: LoadedConfig, window: Window | None, zone: tzinfo, check: Check | None
+) -> Collected:
     infos = describe(loaded)
     config = loaded.config
     policy = Policy.from_config(
@@ -102,19 +119,47 @@ async def _collect(loaded: LoadedConfig, window: Window | None, zone: tzinfo) ->
         file_roots=file_roots(loaded),
     )
     cache = Cache(loaded.resolve(config.fetch.cache_dir))
+    pairs = list(zip(infos, config.sources, strict=True))
     async with client(policy) as http:
         fetcher = Fetcher(http, policy, cache)
         reader = _Reader(loaded, fetcher, window, zone)
+        arrived = await asyncio.gather(*(reader.fetch(info, source) for info, source in pairs))
+        if check is not None and not any(isinstance(a, SourceError) for a in arrived):
+            check(_fingerprint(pairs, arrived))
         results = await asyncio.gather(
-            *(reader.read(info, source) for info, source in zip(infos, config.sources, strict=True))
+            *(
+                reader.read(info, source, arrival)
+                for (info, source), arrival in zip(pairs, arrived, strict=True)
+            )
         )
     documents = tuple(doc for docs, _ in results for doc in docs)
     statuses = tuple(status for _, status in results)
     return Collected(infos, documents, statuses, fetcher.counters)
 
 
+_Arrival = Fetched | list[RawDocument] | SourceError  # a source's bytes, before parsing
+
+
+def _fingerprint(pairs: list[tuple[SourceInfo, Source]], arrived: list[_Arrival]) -> str:
+    """What every source delivered, as one hash: ids, final URLs, bodies, in order."""
+    total = hashlib.sha256()
+    for (info, _), arrival in zip(pairs, arrived, strict=True):
+        total.update(f"\0source {info.id}\0".encode())
+        if isinstance(arrival, SourceError):  # pragma: no cover - checked by the caller
+            raise arrival
+        bodies = (
+            [(arrival.final_url, arrival.body)]
+            if isinstance(arrival, Fetched)
+            else [(document.location, document.body) for document in arrival]
+        )
+        for where, body in bodies:
+            total.update(f"\0{where}\0{len(body)}\0".encode())
+            total.update(hashlib.sha256(body).digest())
+    return total.hexdigest()
+
+
 class _Reader:
-    """Reads one source of any kind into documents and a status."""
+    """Reads one source of any kind: its bytes first, then documents and a status."""
 
     def __init__(
         self, loaded: LoadedConfig, fetcher: Fetcher, window: Window | None, zone: tzinfo
@@ -125,20 +170,40 @@ class _Reader:
         self.window = window
         self.zone = zone
 
-    async def read(
-        self, info: SourceInfo, source: Source
-    ) -> tuple[list[RawDocument], SourceStatus]:
-        notes: list[str] = []
+    async def fetch(self, info: SourceInfo, source: Source) -> _Arrival:
+        """The source's bytes (a feed or page body; a file source's documents)."""
         try:
             if isinstance(source, FileSource):
-                found = await asyncio.to_thread(_read_files, info, source, self.loaded)
-                status = Status.OK
-            elif isinstance(source, FeedSource):
-                found, status = await self._feed(info, source, notes)
+                return await asyncio.to_thread(_read_files, info, source, self.loaded)
+            if isinstance(source, FeedSource):
+                if source.url is not None:
+                    url = source.url
+                else:
+                    url = self.loaded.resolve(source.path or "").as_uri()
             elif isinstance(source, PageSource):
-                found, status = await self._page(info, source)
+                url = source.url
             else:  # pragma: no cover - the config schema admits no other kind
                 raise SourceError(f"unsupported source kind {source.kind!r}")
+            return await self.fetcher.get(url, headers=source.headers, timeout=source.timeout)
+        except SourceError as exc:
+            return exc
+
+    async def read(
+        self, info: SourceInfo, source: Source, arrival: _Arrival
+    ) -> tuple[list[RawDocument], SourceStatus]:
+        notes: list[str] = []
+        status = Status.OK
+        try:
+            if isinstance(arrival, SourceError):
+                raise arrival
+            if isinstance(arrival, list):
+                found = arrival
+            elif isinstance(source, FeedSource):
+                found = await self._feed(info, source, arrival, notes)
+            else:
+                found = [_page(info, arrival)]
+            if isinstance(arrival, Fetched) and arrival.not_modified:
+                status = Status.NOT_MODIFIED
         except SourceError as exc:
             return [], SourceStatus(info.id, Status.FAILED, reason=str(exc))
         if not found and status is Status.OK:
@@ -147,39 +212,18 @@ class _Reader:
         reason = "; ".join(notes) or None
         return found, SourceStatus(info.id, status, documents=len(found), reason=reason)
 
-    # ----------------------------------------------------------------- pages
-
-    async def _page(self, info: SourceInfo, source: PageSource) -> tuple[list[RawDocument], Status]:
-        fetched = await self.fetcher.get(source.url, headers=source.headers, timeout=source.timeout)
-        media_type = _page_type(fetched)
-        document = RawDocument(
-            source_id=info.id,
-            doc_id=_doc_name(fetched.final_url),
-            location=fetched.final_url,
-            media_type=media_type,
-            body=fetched.body,
-            url=fetched.final_url if fetched.final_url.startswith("http") else info.url,
-            published=info.published,
-        )
-        return [document], Status.NOT_MODIFIED if fetched.not_modified else Status.OK
-
     # ----------------------------------------------------------------- feeds
 
     async def _feed(
-        self, info: SourceInfo, source: FeedSource, notes: list[str]
-    ) -> tuple[list[RawDocument], Status]:
-        if source.url is not None:
-            url = source.url
-        else:
-            url = self.loaded.resolve(source.path or "").as_uri()
-        fetched = await self.fetcher.get(url, headers=source.headers, timeout=source.timeout)
+        self, info: SourceInfo, source: FeedSource, fetched: Fetched, notes: list[str]
+    ) -> list[RawDocument]:
         entries = await asyncio.to_thread(parse_feed, fetched, info, notes)
         if len(entries) > source.max_entries:
             notes.append(f"{len(entries) - source.max_entries} entries over max_entries skipped")
             entries = entries[: source.max_entries]
         if source.full_text:
             entries = await self._full_text(entries, source, notes)
-        return entries, Status.NOT_MODIFIED if fetched.not_modified else Status.OK
+        return entries
 
     async def _full_text(
         self, entries: list[RawDocument], source: FeedSource, notes: list[str]
@@ -221,6 +265,21 @@ class _Reader:
             shown = "; ".join(failures[:3]) + ("; …" if len(failures) > 3 else "")
             notes.append(f"{len(failures)} teaser(s) kept, page not fetched: {shown}")
         return list(upgraded)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _page(info: SourceInfo, fetched: Fetched) -> RawDocument:
+    return RawDocument(
+        source_id=info.id,
+        doc_id=_doc_name(fetched.final_url),
+        location=fetched.final_url,
+        media_type=_page_type(fetched),
+        body=fetched.body,
+        url=fetched.final_url if fetched.final_url.startswith("http") else info.url,
+        published=info.published,
+    )
 
 
 # --------------------------------------------------------------------------- feeds

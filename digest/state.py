@@ -109,6 +109,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX deliveries_run ON deliveries(run_id)",
     ),
+    (  # 3: the inputs of each config's last build of a date, so a re-run can skip it
+        """CREATE TABLE build_inputs (
+            config_path TEXT NOT NULL,
+            briefing_date TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            built TEXT NOT NULL,
+            stable_until TEXT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            outputs TEXT NOT NULL,
+            PRIMARY KEY (config_path, briefing_date)
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -130,6 +142,18 @@ class RunRecord:
     exit_code: int | None = None
     statuses: tuple[SourceStatus, ...] = ()
     outputs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class InputsRecord:
+    """What a build read and wrote: the fingerprint of its inputs, when they stop giving
+    the same briefing (a document leaves or enters a moving window; None: never), and
+    each file it wrote with its sha256."""
+
+    fingerprint: str
+    built: datetime
+    stable_until: datetime | None
+    outputs: tuple[tuple[Path, str], ...]
 
 
 @dataclass(frozen=True)
@@ -463,6 +487,62 @@ class Store:
                 (briefing_date.isoformat(),),
             ).fetchone()
         return _delivery(row) if row else None
+
+    # ------------------------------------------------------------------ build inputs
+
+    def last_inputs(self, config_path: str, briefing_date: date) -> InputsRecord | None:
+        """The inputs of the last good build of this config and date, if one is known."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT fingerprint, built, stable_until, outputs FROM build_inputs"
+                " WHERE config_path = ? AND briefing_date = ?",
+                (config_path, briefing_date.isoformat()),
+            ).fetchone()
+        if row is None:
+            return None
+        fingerprint, built, until, outputs = row
+        return InputsRecord(
+            fingerprint=fingerprint,
+            built=datetime.fromisoformat(built),
+            stable_until=datetime.fromisoformat(until) if until else None,
+            outputs=tuple((Path(path), sha) for path, sha in json.loads(outputs)),
+        )
+
+    def record_inputs(
+        self, run_id: int, config_path: str, briefing_date: date, record: InputsRecord | None
+    ) -> None:
+        """Remember a build's inputs (replacing the last); None forgets them, after a
+        build whose briefing a re-run must not reuse (a source failed)."""
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM build_inputs WHERE config_path = ? AND briefing_date = ?",
+                (config_path, briefing_date.isoformat()),
+            )
+            if record is None:
+                return
+            conn.execute(
+                "INSERT INTO build_inputs (config_path, briefing_date, fingerprint, built,"
+                " stable_until, run_id, outputs) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    config_path,
+                    briefing_date.isoformat(),
+                    record.fingerprint,
+                    record.built.isoformat(),
+                    record.stable_until.isoformat() if record.stable_until else None,
+                    run_id,
+                    json.dumps([[str(path), sha] for path, sha in record.outputs]),
+                ),
+            )
+
+    def history_mark(self, briefing_date: date) -> str:
+        """Where the history before a date stands: items an earlier day's briefing carried
+        mark today's as repeats, so a rebuild of an earlier day changes today's."""
+        with self._read() as conn:
+            count, last = conn.execute(
+                "SELECT COUNT(*), MAX(id) FROM briefing_items WHERE briefing_date < ?",
+                (briefing_date.isoformat(),),
+            ).fetchone()
+        return f"{count}:{last}"
 
     # ------------------------------------------------------------------ HTTP validators
 
