@@ -18,12 +18,14 @@ For each size, each a fresh process:
 
 - ``digest build -f md,html,json`` and ``-f md,html,json,pdf`` on an empty cache and store:
   wall time and peak RSS (``os.wait4``) of the whole command, imports included;
-- the same with PDF again on the same cache and store: every feed answers 304 and every
-  document was seen (the re-run with nothing new);
+- the same with PDF again on the same cache and store: every feed answers 304, so the run
+  finds nothing new and stops after fetching, leaving the files (the re-run with nothing
+  new; the script warns if any feed was not 304);
 - a driver (this script with ``--child``) that calls ``digest.build.build`` as the command
   does, with the stage functions wrapped by timers (the wrapping exists only in the driver,
   so a normal run pays nothing): seconds per stage (exclusive: the PDF is not in "render"),
-  and the peak RSS so far after each stage; cold, then warm (the re-run's stages).
+  and the peak RSS so far after each stage; cold, then again on the same cache and store,
+  a full rebuild (what ``--force`` does) with every feed answering 304.
 
 Then ``digest --help``: median wall time of ``--help-runs`` fresh processes. The driver also
 reports the time Python's cyclic garbage collector took, by stage. ``--stages-only`` runs only
@@ -481,7 +483,7 @@ def tables(results: list[dict[str, Any]], helps: list[float]) -> None:
             f"| {med([x['rerun']['wall'] for x in runs])} s "
             f"| {max(x['rerun']['rss'] for x in runs):.0f} MiB |"
         )
-    for key, title in (("stages", "cold"), ("stages warm", "re-run")):
+    for key, title in (("stages", "cold"), ("stages warm", "rebuilt with every feed 304")):
         labels = list(dict.fromkeys(k for r in results for x in r["runs"] for k in x[key]["times"]))
         print(f"\nstages, {title} (driver process, seconds, median of runs; peak RSS so far MiB)")
         print("| articles | " + " | ".join(labels) + " | total | peak RSS |")

@@ -381,8 +381,10 @@ class _Inputs:
 
 
 def _sha256(path: Path) -> str | None:
+    """Read in blocks: the JSON of a large day runs to tens of megabytes."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return None
 
