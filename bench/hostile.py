@@ -19,29 +19,11 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def gzip_bomb(size: int) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    chunk = b"\0" * (1 << 20)
-    return b"".join(compressor.compress(chunk) for _ in range(size >> 20)) + compressor.flush()
-
-
-def big_feed(entries: int) -> bytes:
-    items = "".join(
-        f"<item><title>Story {i}</title><link>http://feed.example/{i}</link>"
-        f"<description>Tariff story {i}.</description></item>"
-        for i in range(entries)
-    )
-    body = (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>B</title>{items}</channel></rss>'
-    )
-    return body.encode()
-
+sys.path.insert(0, str(ROOT))
+from tests.test_hostile import big_feed, gzip_bomb  # noqa: E402  the very inputs the tests use
 
 ROUTES: dict[str, tuple[bytes, dict[str, str]]] = {}
 
@@ -74,7 +56,7 @@ def cases(work: Path, base: str) -> list[tuple[str, str, str]]:
         encoding="utf-8",
     )
     ROUTES["/bomb"] = (gzip_bomb(1 << 30), {"Content-Encoding": "gzip"})
-    ROUTES["/feed"] = (big_feed(50_000), {"Content-Type": "application/rss+xml"})
+    ROUTES["/feed"] = (big_feed(50_000).encode(), {"Content-Type": "application/rss+xml"})
     return [
         ("baseline: the sample's two sources", "", ""),
         ("200 MB file", "huge", "{kind: file, id: huge, path: samples/huge.txt}"),

@@ -14,7 +14,7 @@ import gc
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
@@ -285,7 +285,7 @@ def _build(
         latest=config.output.latest,
     )
     store.record_items(run, briefing.date, briefing.shown_items)
-    inputs.record(run, analysis, written)
+    inputs.record(run, analysis, written, outputs)
     log.info(
         "built the briefing of %s: %d new of %d items; wrote %s",
         briefing.date,
@@ -365,17 +365,28 @@ class _Inputs:
         written = tuple(path for path, _ in last.outputs)
         raise _NothingNew(Unchanged(last.built, written, already_sent=sent))
 
-    def record(self, run: int, analysis: Analysis, written: Sequence[Path]) -> None:
+    def record(
+        self,
+        run: int,
+        analysis: Analysis,
+        written: Sequence[Path],
+        outputs: Mapping[str, bytes],
+    ) -> None:
         """Leave the record a later re-run compares itself with; none after a build with a
-        failed source, whose next run should try that source again in full."""
+        failed source, whose next run should try that source again in full. Each file is
+        hashed from the bytes just written (by its extension's format), not read back."""
         statuses = analysis.briefing.statuses
         record = None
         if self.fingerprint is not None and all(s.status is not Status.FAILED for s in statuses):
+            formats = {extension: fmt for fmt, extension in deliver.EXTENSIONS.items()}
             record = state.InputsRecord(
                 fingerprint=self.fingerprint,
                 built=_now(),
                 stable_until=analysis.stable_until,
-                outputs=tuple((path, _sha256(path) or "") for path in written),
+                outputs=tuple(
+                    (path, hashlib.sha256(outputs[formats[path.suffix]]).hexdigest())
+                    for path in written
+                ),
             )
         self.store.record_inputs(run, str(self.loaded.path), self.day, record)
 

@@ -115,32 +115,32 @@ class Cache:
         folder = self.directory / key[:2]
         return folder / f"{key}.json", folder / f"{key}.body"
 
-    def validators(self, url: str) -> dict[str, str]:
-        meta_path = self._paths(url)[0]
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(meta, dict) or meta.get("url") != url or self.load(url) is None:
-            return {}  # validators without a good body would earn a 304 we cannot use
-        headers = {}
-        if isinstance(meta.get("etag"), str):
-            headers["If-None-Match"] = meta["etag"]
-        if isinstance(meta.get("last_modified"), str):
-            headers["If-Modified-Since"] = meta["last_modified"]
-        return headers
-
-    def load(self, url: str) -> tuple[bytes, str, str] | None:
-        """The cached body, content type and final URL, if the entry is whole."""
+    def entry(self, url: str) -> tuple[dict[str, str], tuple[bytes, str, str] | None]:
+        """The conditional headers to ask with and the cached body, content type and final
+        URL they stand for, read once: a 304 is answered from the very bytes its
+        validators came with. Nothing for an entry that is not whole: validators without
+        a good body would earn a 304 we cannot use."""
         meta_path, body_path = self._paths(url)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             body = body_path.read_bytes()
         except (OSError, ValueError):
-            return None
+            return {}, None
+        if not isinstance(meta, dict) or meta.get("url") != url:
+            return {}, None
         if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
-            return None
-        return body, str(meta.get("content_type") or ""), str(meta.get("final_url") or url)
+            return {}, None
+        headers = {}
+        if isinstance(meta.get("etag"), str):
+            headers["If-None-Match"] = meta["etag"]
+        if isinstance(meta.get("last_modified"), str):
+            headers["If-Modified-Since"] = meta["last_modified"]
+        cached = (body, str(meta.get("content_type") or ""), str(meta.get("final_url") or url))
+        return headers, cached
+
+    def load(self, url: str) -> tuple[bytes, str, str] | None:
+        """The cached body, content type and final URL, if the entry is whole."""
+        return self.entry(url)[1]
 
     def forget(self, url: str) -> None:
         for path in self._paths(url):
@@ -239,7 +239,7 @@ class Fetcher:
                 await asyncio.sleep(delay)
 
     async def _attempt(self, url: str, headers: dict[str, str], timeout: float | None) -> Fetched:
-        conditional = self.cache.validators(url) if self.cache else {}
+        conditional, cached = self.cache.entry(url) if self.cache else ({}, None)
         read = timeout or self.policy.timeout
         limits = httpx.Timeout(read, connect=self.policy.connect_timeout)
         self.counters.requests += 1
@@ -250,7 +250,7 @@ class Fetcher:
                 )
                 response = await self.client.send(request, stream=True)
                 try:
-                    return await self._receive(url, response)
+                    return await self._receive(url, response, cached)
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -272,15 +272,16 @@ class Fetcher:
                 raise SourceError(f"bad URL: {reason}") from None
             raise _Retryable(f"connection failed: {reason}") from None
 
-    async def _receive(self, url: str, response: httpx.Response) -> Fetched:
+    async def _receive(
+        self, url: str, response: httpx.Response, cached: tuple[bytes, str, str] | None
+    ) -> Fetched:
         if response.status_code == 304 and self.cache is not None:
             await response.aread()  # the empty body: left unread, httpx drops the connection
-            cached = self.cache.load(url)
             if cached is not None:
                 self.counters.not_modified += 1
                 body, content_type, final_url = cached
                 return Fetched(url, final_url, body, content_type, not_modified=True)
-            # the cached copy went bad since we asked: forget it, ask again without validators
+            # a 304 to a plain request (no good cached copy): forget the entry, ask again
             self.cache.forget(url)
             raise _Retryable("HTTP 304 but the cached copy is unreadable")
         if response.status_code in RETRY_STATUSES:
