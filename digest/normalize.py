@@ -166,11 +166,13 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
                 heading = text
             first_line = False
             continue
-        for kind, text in _line_roles(lines, rules, standalone=len(lines) == 1):
+        for kind, text in _line_roles(
+            lines, rules, standalone=len(lines) == 1, first=first_line and not has_title
+        ):
             if kind is Role.CONTENT:
                 paragraph += 1
-                for sentence in split_sentences(text):
-                    emit(Role.CONTENT, sentence)
+                for role, piece in pieces(text, rules):
+                    emit(role, piece)
                 first_line = False
                 continue
             if kind is Role.HEADING and first_line and not has_title:
@@ -180,7 +182,7 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
             if kind is Role.HEADING:
                 heading = text
             first_line = False
-    return _no_trailing_headings(out)
+    return _author_notes(_no_trailing_headings(out))
 
 
 def _no_trailing_headings(sentences: list[Sentence]) -> list[Sentence]:
@@ -195,8 +197,14 @@ def _no_trailing_headings(sentences: list[Sentence]) -> list[Sentence]:
     return sentences
 
 
-def _line_roles(lines: list[str], rules: Rules, *, standalone: bool) -> Iterator[tuple[Role, str]]:
-    """Give each line of a paragraph block a role; join lines that continue one sentence."""
+def _line_roles(
+    lines: list[str], rules: Rules, *, standalone: bool, first: bool = False
+) -> Iterator[tuple[Role, str]]:
+    """Give each line of a paragraph block a role; join lines that continue one sentence.
+
+    ``first``: the block opens a document that has no title yet, where a line alone
+    without final punctuation is the headline even when it is long or in sentence case.
+    """
     wrapped = _hard_wrapped(lines)
     pending: list[str] = []
     for line in lines:
@@ -204,7 +212,9 @@ def _line_roles(lines: list[str], rules: Rules, *, standalone: bool) -> Iterator
             if rules.is_boilerplate(line):
                 yield Role.BOILERPLATE, line
                 continue
-            if _heading_like(line, standalone=standalone):
+            if _heading_like(line, standalone=standalone) or (
+                first and standalone and _headline_like(line)
+            ):
                 yield Role.HEADING, line
                 continue
         pending.append(line)
@@ -249,6 +259,209 @@ def _heading_like(line: str, *, standalone: bool) -> bool:
     major = [w for w in words if w.lower().strip(_OPENERS + _CLOSERS) not in _MINOR]
     capped = sum(1 for w in major if w.lstrip(_OPENERS)[:1].isupper() or w[:1].isdigit())
     return bool(major) and capped / len(major) >= 0.75
+
+
+def _headline_like(line: str) -> bool:
+    """A document's first line, alone, unpunctuated: "China decides to impose additional
+    tariffs on 50 bln USD of U.S. imports" is a headline though not in title case."""
+    words = line.split()
+    return (
+        0 < len(words) <= 30
+        and len(line) <= 240
+        and not _ends_sentence(line)
+        and not line.endswith(tuple(",;—–"))
+        and (words[0][0].isupper() or words[0][0].isdigit() or words[0][0] in _OPENERS)
+    )
+
+
+# --------------------------------------------------------------------------- residue
+# Scraped article text carries what is not the article: script statements glued to the
+# last sentence, photo credits and captions, bylines and author notes. They are told by
+# their shape, never by one outlet's markup, and each becomes a boilerplate record of its
+# own, so the sentence it was glued to comes out clean.
+
+# The start of a JavaScript statement or JSON object: "var addthis_config = {",
+# "window.dataLayer = ", "googletag.cmd.push(", "function (", '{"key":'.
+_CODE_START = re.compile(
+    r"(?<![\w$])(?:"
+    r"(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*="
+    r"|function\s*[\w$]*\s*\([^()]{0,80}\)\s*\{"
+    r"|(?:window|document)\.[A-Za-z_$][\w$.]*\s*[=(]"
+    r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\.push\s*\("
+    r'|\{\s*"[\w$-]+"\s*:'
+    r")"
+)
+# A bracketed credit: "[Photo/VCG]", "(Photo/VCG)", "[Photo: IC]", "(AP Photo/Andy Wong)",
+# "[Photo provided to China Daily]", "(File photo)".
+_CREDIT = re.compile(
+    r"[\[(]\s*(?:[A-Z][\w.&-]*\s+){0,3}(?:file\s+)?"
+    r"(?:photo|image|picture|pic|video|graphic|illustration|screenshot|credit)s?\b"
+    r"[^\[\]()]{0,80}[\])]",
+    re.IGNORECASE,
+)
+# A credit word left at the head of a sentence when its brackets were lost, in text that
+# is otherwise lower case ("Photo officials in two departments of china's …").
+_BARE_CREDIT = re.compile(r"(?:Photo|Image|Video|Picture)s?(?:\s*:)?\s+(?=[a-z])")
+# A photo caption: it describes the picture and dates it ("… in Shanghai on April 9,
+# 2018."; "Shoppers walk past …, Friday, March 23, 2018.").
+_CAPTION_END = re.compile(
+    r"(?:\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+"
+    r"(?:19|20)\d\d|\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?"
+    r"\s+(?:19|20)\d\d|\b(?:19|20)\d\d-\d\d-\d\d)\s*[.)]?[\"”]?$"
+)
+_CAPTION_CUE = re.compile(
+    r"\b(?:is|are)\s+seen\b|\bposes?\b|\bpictured\b|^(?:a\s+)?file\s+photo\b"
+    r"|\bin\s+this\s+(?:file\s+)?(?:photo|picture|image)\b",
+    re.IGNORECASE,
+)
+# A dateline opens the article proper: "BEIJING, Dec. 3 (Xinhua) --". What carries one is
+# content, never a caption.
+_DATELINE = re.compile(r"^[A-Z][A-Z .'-]{1,40}(?:,\s*[^-–—]{1,40})?\s*(?:--|—|–)\s")
+# Sentences that are credits or notes about the article, not the article.
+_CREDIT_SENTENCES = (
+    re.compile(
+        r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:(?:and|&)\s+(?:[A-Z][\w.'’-]*\s+){1,4})?"
+        r"(?:also\s+)?contributed\s+(?:to\s+)?(?:this|the)\s+(?:story|report|article|reporting)\.?"
+    ),
+    re.compile(
+        r"\(?\s*(?:Editor'?s\s+)?Note\s*:\s*(?:the\s+)?(?:following|this)\b.{0,80}?"
+        r"\b(?:translat|transcript|edited|abridged|excerpt|adapted)\w*\b.{0,300}",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\(\s*Source\s*:[^()]{1,80}\)\.?|Source\s*:\s*[A-Z][\w .,&/-]{1,60}\.?"),
+    re.compile(r"By\s+(?:[A-Z][\w.'’-]+\s?){1,4}(?:(?:,\s*|\s+and\s+)(?:[A-Z][\w.'’-]+\s?){1,4})*"),
+)
+# Said of the writer, at the end of an opinion piece: "The author is a faculty member …".
+_AUTHOR_NOTE = re.compile(r"(?:The\s+)?(?:author|writer)s?\s+(?:is|are|was)\s+\S.{0,400}")
+
+
+def pieces(text: str, rules: Rules) -> list[tuple[Role, str]]:
+    """A content paragraph as sentences and the boilerplate inside it, in text order."""
+    out: list[tuple[Role, str]] = []
+    for is_residue, part in _residue_split(text):
+        if is_residue:
+            out.append((Role.BOILERPLATE, part))
+            continue
+        for sentence in split_sentences(part):
+            bare = _BARE_CREDIT.match(sentence)
+            if bare and not any(w[:1].isupper() for w in sentence[bare.end() :].split()):
+                out.append((Role.BOILERPLATE, sentence[: bare.end()].strip()))
+                sentence = sentence[bare.end() :]
+            credit = _is_credit_sentence(sentence, rules)
+            out.append((Role.BOILERPLATE if credit else Role.CONTENT, sentence))
+    return _captions(out)
+
+
+def _is_credit_sentence(sentence: str, rules: Rules) -> bool:
+    configured = rules.boilerplate[1:]  # the operator's patterns hold for sentences too
+    return any(p.fullmatch(sentence) for p in (*_CREDIT_SENTENCES, *configured))
+
+
+def _residue_split(text: str) -> list[tuple[bool, str]]:
+    """Cut script statements, and credits standing between sentences, out of the text."""
+    spans = [*_code_spans(text), *_credit_spans(text)]
+    spans.sort()
+    out: list[tuple[bool, str]] = []
+    at = 0
+    for start, end in spans:
+        if start < at:
+            continue
+        if text[at:start].strip():
+            out.append((False, text[at:start].strip()))
+        out.append((True, text[start:end].strip()))
+        at = end
+    if text[at:].strip():
+        out.append((False, text[at:].strip()))
+    return out
+
+
+def _code_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Each statement runs to its ``;`` outside brackets and strings; statements that
+    follow one another make one span."""
+    at = 0
+    while (match := _CODE_START.search(text, at)) is not None:
+        start = match.start()
+        if start and not (text[start - 1].isspace() or text[start - 1] in _TERMINAL + ";}"):
+            at = match.end()
+            continue
+        end = _statement_end(text, start)
+        while (more := _CODE_START.match(text, _skip_spaces(text, end))) is not None:
+            end = _statement_end(text, more.start())
+        yield start, end
+        at = end
+
+
+def _statement_end(text: str, start: int) -> int:
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth = max(0, depth - 1)
+            if depth == 0 and ch == "}" and _skip_spaces(text, i + 1) >= len(text):
+                return len(text)
+        elif ch == ";" and depth == 0:
+            return i + 1
+        i += 1
+    return len(text)
+
+
+def _skip_spaces(text: str, at: int) -> int:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _credit_spans(text: str) -> Iterator[tuple[int, int]]:
+    """A bracketed credit between sentences (never one inside a sentence)."""
+    for match in _CREDIT.finditer(text):
+        before = text[: match.start()].rstrip()
+        after = text[match.end() :].lstrip()
+        opens = not before or before.endswith(tuple(_TERMINAL)) or before[-1] in _CLOSERS
+        closes = not after or after[0].isupper() or after[0].isdigit() or after[0] in _OPENERS
+        if opens and closes:
+            yield match.start(), match.end()
+
+
+def _captions(parts: list[tuple[Role, str]]) -> list[tuple[Role, str]]:
+    """The sentence just before a bracketed credit is the photo's caption when it reads as
+    one: dated at its end or "is seen", "poses", "file photo", and no dateline."""
+    out = list(parts)
+    for i, (role, text) in enumerate(parts):
+        if role is not Role.BOILERPLATE or not _CREDIT.fullmatch(text) or i == 0:
+            continue
+        prev_role, prev = out[i - 1]
+        captioned = _CAPTION_END.search(prev) or _CAPTION_CUE.search(prev)
+        if prev_role is Role.CONTENT and not _DATELINE.match(prev) and captioned:
+            out[i - 1] = (Role.BOILERPLATE, prev)
+    for i, (role, text) in enumerate(out):  # "File photo of …" anywhere
+        if role is Role.CONTENT and re.match(r"(?:A\s+)?file\s+(?:photo|picture)\b", text, re.I):
+            out[i] = (Role.BOILERPLATE, text)
+    return out
+
+
+def _author_notes(sentences: list[Sentence]) -> list[Sentence]:
+    """ "The author is …" among a document's last two content sentences is about the
+    writer, not the news."""
+    seen = 0
+    for i in range(len(sentences) - 1, -1, -1):
+        sentence = sentences[i]
+        if sentence.role is not Role.CONTENT:
+            continue
+        if _AUTHOR_NOTE.fullmatch(sentence.text):
+            sentences[i] = replace(sentence, role=Role.BOILERPLATE)
+        seen += 1
+        if seen == 2:
+            break
+    return sentences
 
 
 # --------------------------------------------------------------------------- sentences
