@@ -27,6 +27,7 @@ from . import (
     deliver,
     extract,
     figures,
+    learn,
     lock,
     mail,
     normalize,
@@ -146,7 +147,10 @@ def _analyze(
         documents, normalize.Rules.make(config.boilerplate.patterns)
     )
     hints = {s.id: s.sections for s in collected.sources}
-    scored = Classifier(config.sections, config.classify, stemmer, hints).classify(sentences)
+    classifier = Classifier(config.sections, config.classify, stemmer, hints)
+    scored = classifier.classify(sentences)
+    if config.classify.learn:
+        scored = learn.refine(scored, classifier, config.sections, config.classify, stemmer)
     quantities = functools.cache(figures.parse_quantities)  # dedupe and figures read them
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:

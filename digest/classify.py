@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import ClassifyConfig, SectionConfig
 from .models import Role, Scored, Sentence
-from .text import Stemmer
+from .text import Stemmer, adjunct_mask
 
 OTHER = "other"
 
 
 @dataclass(frozen=True)
-class _Term:
+class Term:
     section: str
     label: str
     stems: tuple[str, ...]
@@ -28,9 +28,10 @@ class _Term:
 
 
 @dataclass(frozen=True)
-class _Match:
+class Match:
     scores: dict[str, float]
     terms: dict[str, tuple[str, ...]]
+    hits: tuple[Term, ...] = ()
 
 
 class Classifier:
@@ -47,29 +48,31 @@ class Classifier:
         self.settings = settings
         self.hints = {k: tuple(v) for k, v in (hints or {}).items() if v}
         self.stemmer = stemmer
-        self._index: dict[str, list[_Term]] = defaultdict(list)
+        self._index: dict[str, list[Term]] = defaultdict(list)
         for section in sections:
             own: set[tuple[str, ...]] = set()
             for label, weight in section.terms.items():
                 stems = tuple(stemmer.stems(label))
                 if stems:
                     own.add(stems)
-                    self._index[stems[0]].append(_Term(section.id, label, stems, weight))
+                    self._index[stems[0]].append(Term(section.id, label, stems, weight))
             if settings.description_weight:
                 covered = {s for stems in own for s in stems}
                 for stem in dict.fromkeys(stemmer.content_stems(section.description)):
                     if stem not in covered and not stem.isdigit():
-                        term = _Term(section.id, f"~{stem}", (stem,), settings.description_weight)
+                        term = Term(section.id, f"~{stem}", (stem,), settings.description_weight)
                         self._index[stem].append(term)
 
-    def match(self, text: str) -> _Match:
+    def match(self, text: str) -> Match:
         """Each term counts once per sentence, and a phrase hides the words inside it.
 
         Repetition is style, not relevance; and "critical minerals" should not also
         score as "minerals" in the same place.
         """
         stems = self.stemmer.stems(text)
-        spans: list[tuple[int, int, _Term]] = []
+        factor = self.settings.adjunct_weight
+        aside = adjunct_mask(text) if factor != 1.0 else []
+        spans: list[tuple[int, int, Term]] = []
         for i, stem in enumerate(stems):
             for term in self._index.get(stem, ()):
                 n = len(term.stems)
@@ -77,23 +80,27 @@ class Classifier:
                     spans.append((i, i + n, term))
         spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
         taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        found: dict[tuple[str, str], _Term] = {}
+        found: dict[tuple[str, str], Term] = {}
         for start, end, term in spans:
             inside = any(a <= start and end <= b for a, b in taken[term.section])
             if inside:
                 continue
             taken[term.section].append((start, end))
-            found.setdefault((term.section, term.label), term)
+            if aside and aside[start]:  # said in an aside: counts less
+                term = replace(term, weight=term.weight * factor)
+            key = (term.section, term.label)
+            if key not in found or found[key].weight < term.weight:
+                found[key] = term
         scores: dict[str, float] = dict.fromkeys(self.section_ids, 0.0)
         terms: dict[str, list[str]] = defaultdict(list)
         for term in found.values():
             scores[term.section] += term.weight
             terms[term.section].append(term.label)
-        return _Match(scores, {k: tuple(v) for k, v in terms.items()})
+        return Match(scores, {k: tuple(v) for k, v in terms.items()}, tuple(found.values()))
 
     def classify(self, sentences: Sequence[Sentence]) -> list[Scored]:
         """Score every sentence; only content sentences get a section other than ``other``."""
-        own: dict[int, _Match] = {}
+        own: dict[int, Match] = {}
         for i, sentence in enumerate(sentences):
             if sentence.role in (Role.CONTENT, Role.HEADING):
                 own[i] = self.match(sentence.text)
@@ -123,7 +130,7 @@ class Classifier:
         i: int,
         sentence: Sentence,
         paragraph: Sequence[int],
-        own: dict[int, _Match],
+        own: dict[int, Match],
         heading_scores: dict[tuple[str, str, str], dict[str, float]],
         votes: dict[int, dict[str, float]],
     ) -> Scored:

@@ -284,6 +284,9 @@ class SectionConfig(_Noted):
     """Terms and phrases that mark a sentence as belonging here, each with a weight
     (a list gives every term weight 1). Matching is case-insensitive and stemmed,
     so ``tariff`` also matches ``tariffs``."""
+    examples: list[str] = Field(default_factory=list)
+    """Sentences that belong in this section, in the operator's words; the learned
+    layer (``classify.learn``) takes them as labelled examples."""
     max_items: int = Field(default=5, ge=1, le=100)
     """At most this many items are shown in the section."""
     max_words: int | None = Field(default=None, ge=10)
@@ -328,6 +331,21 @@ class ClassifyConfig(_Model):
     """Weight of each word of a section's description found in a sentence."""
     hint_weight: float = Field(default=1.0, ge=0)
     """Points a source's section hints (``sources[].sections``) add to those sections."""
+    adjunct_weight: float = Field(default=0.5, ge=0, le=1)
+    """Share of its weight a keyword keeps inside an adjunct ("amid the trade war",
+    "after tariffs took effect", "according to the commerce ministry"): such a phrase says
+    when or why, while the main clause says what the sentence is about."""
+    learn: bool = True
+    """Learn each section's vocabulary from the run's own sentences and add it to the
+    keyword scores (``digest explain`` shows the learned terms and their weights)."""
+    learn_weight: float = Field(default=1.0, ge=0)
+    """Keyword points per unit of a learned term's log-odds."""
+    learn_prior: float = Field(default=10.0, gt=0)
+    """Shrinkage: how many sentences' worth of the corpus-wide share a learned term's
+    section share starts from, so a handful of sentences cannot move a section."""
+    learn_label_weight: float = Field(default=3.0, ge=0)
+    """How many sentences a section's title, its description and each of its
+    ``examples`` count as when the vocabulary is learned."""
 
 
 class SelectConfig(_Model):

@@ -173,6 +173,8 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
                 paragraph += 1
                 for role, piece in pieces(text, rules):
                     emit(role, piece)
+                    if role is Role.HEADING:
+                        heading = piece
                 first_line = False
                 continue
             if kind is Role.HEADING and first_line and not has_title:
@@ -320,7 +322,8 @@ _DATELINE = re.compile(r"^[A-Z][A-Z .'-]{1,40}(?:,\s*[^-–—]{1,40})?\s*(?:--|
 # Sentences that are credits or notes about the article, not the article.
 _CREDIT_SENTENCES = (
     re.compile(
-        r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:(?:and|&)\s+(?:[A-Z][\w.'’-]*\s+){1,4})?"
+        r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:in\s+(?:[A-Z][\w.'’-]*\s+){1,3})?"
+        r"(?:(?:,|and|&)\s+(?:[A-Z][\w.'’-]*\s+){1,4}(?:in\s+(?:[A-Z][\w.'’-]*\s+){1,3})?){0,4}"
         r"(?:also\s+)?contributed\s+(?:to\s+)?(?:this|the)\s+(?:story|report|article|reporting)\.?"
     ),
     re.compile(
@@ -343,6 +346,9 @@ def pieces(text: str, rules: Rules) -> list[tuple[Role, str]]:
             out.append((Role.BOILERPLATE, part))
             continue
         for sentence in split_sentences(part):
+            if head := _run_in_heading(sentence):
+                out.append((Role.HEADING, head))
+                sentence = sentence[len(head) :].lstrip()
             bare = _BARE_CREDIT.match(sentence)
             if bare and not any(w[:1].isupper() for w in sentence[bare.end() :].split()):
                 out.append((Role.BOILERPLATE, sentence[: bare.end()].strip()))
@@ -350,6 +356,31 @@ def pieces(text: str, rules: Rules) -> list[tuple[Role, str]]:
             credit = _is_credit_sentence(sentence, rules)
             out.append((Role.BOILERPLATE if credit else Role.CONTENT, sentence))
     return _captions(out)
+
+
+# A subheading run into the sentence after it when the markup was lost: "Driver of global
+# growth, not economic aggressor In his speech, Pence accused …". A capitalized function
+# word after a lower-case word, with no punctuation between, starts a new sentence.
+_RUN_IN = re.compile(
+    r"(?P<head>[A-Z0-9‘'\"“][^.!?:;\"“”]{8,110}?[a-z0-9’'])\s(?=(?:In|The|A|An|It|Its|This|These|"
+    r"Those|But|On|At|As|For|With|According|After|When|While|However|Since|Despite|Although|"
+    r"Amid|Last|Earlier|Meanwhile)\s)"
+)
+_NOT_HEADING = frozenset("i he she it we they you there said says".split())
+
+
+def _run_in_heading(sentence: str) -> str | None:
+    match = _RUN_IN.match(sentence)
+    if match is None:
+        return None
+    head = match.group("head")
+    words = head.split()
+    rest = sentence[match.end() :].split()
+    if not 3 <= len(words) <= 14 or len(rest) < 6:
+        return None
+    if any(w.lower().strip(",'’") in _NOT_HEADING for w in words):
+        return None  # "He told the board The plan …" is a sentence, not a heading
+    return head
 
 
 def _is_credit_sentence(sentence: str, rules: Rules) -> bool:
@@ -421,25 +452,24 @@ def _skip_spaces(text: str, at: int) -> int:
 
 
 def _credit_spans(text: str) -> Iterator[tuple[int, int]]:
-    """A bracketed credit between sentences (never one inside a sentence)."""
+    """A bracketed credit before a sentence's start (so never one inside a sentence; a
+    caption need not end in a full stop: "… on Thursday, June 21, 2018 [Photo: …]")."""
     for match in _CREDIT.finditer(text):
-        before = text[: match.start()].rstrip()
         after = text[match.end() :].lstrip()
-        opens = not before or before.endswith(tuple(_TERMINAL)) or before[-1] in _CLOSERS
-        closes = not after or after[0].isupper() or after[0].isdigit() or after[0] in _OPENERS
-        if opens and closes:
+        if not after or after[0].isupper() or after[0].isdigit() or after[0] in _OPENERS:
             yield match.start(), match.end()
 
 
 def _captions(parts: list[tuple[Role, str]]) -> list[tuple[Role, str]]:
     """The sentence just before a bracketed credit is the photo's caption when it reads as
-    one: dated at its end or "is seen", "poses", "file photo", and no dateline."""
+    one (dated at its end, or "is seen", "poses", "file photo") or opens the text, and
+    carries no dateline: a lead paragraph's first sentence does, a caption never."""
     out = list(parts)
     for i, (role, text) in enumerate(parts):
         if role is not Role.BOILERPLATE or not _CREDIT.fullmatch(text) or i == 0:
             continue
         prev_role, prev = out[i - 1]
-        captioned = _CAPTION_END.search(prev) or _CAPTION_CUE.search(prev)
+        captioned = i == 1 or _CAPTION_END.search(prev) or _CAPTION_CUE.search(prev)
         if prev_role is Role.CONTENT and not _DATELINE.match(prev) and captioned:
             out[i - 1] = (Role.BOILERPLATE, prev)
     for i, (role, text) in enumerate(out):  # "File photo of …" anywhere

@@ -32,6 +32,32 @@ def tokens(text: str) -> list[str]:
     ]
 
 
+# Words that open an adjunct: a phrase that says when, why or despite what, not what
+# the sentence is about ("amid the trade war", "after the tariffs took effect").
+_ADJUNCT = re.compile(
+    r"\b(?:amid(?:st)?|after|following|despite|since|before|during|ahead\s+of|due\s+to"
+    r"|because\s+of|as\s+a\s+result\s+of|in\s+(?:response|reaction|retaliation)\s+to"
+    r"|in\s+the\s+(?:wake|face|midst|context)\s+of|in\s+light\s+of|on\s+the\s+heels\s+of"
+    r"|against\s+the\s+backdrop\s+of|according\s+to|while|although|though|even\s+as)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[,;:()\[\]—–]|\s-\s|\s--\s")
+
+
+def adjunct_mask(text: str) -> list[bool]:
+    """For each token of ``tokens(text)``: whether it stands in an adjunct phrase, which
+    runs from its opening word to the next comma, dash, bracket or the sentence's end."""
+    text = text.replace("’", "'")
+    spans: list[tuple[int, int]] = []
+    for match in _ADJUNCT.finditer(text):
+        end = _CLAUSE_END.search(text, match.end())
+        spans.append((match.start(), end.start() if end else len(text)))
+    marks = [m.start() for m in _TOKEN.finditer(text)]
+    if not spans:
+        return [False] * len(marks)
+    return [any(a <= at < b for a, b in spans) for at in marks]
+
+
 class Stemmer:
     """Snowball English stemmer with caches; one per run, never a module global.
 
