@@ -161,9 +161,18 @@ class Classifier:
         for section in hinted:  # on topic somewhere: lean towards the source's own sections
             total[section] += settings.hint_weight
 
+        others = [j for j in paragraph if j != i]
+        quiet = (
+            sum(1 for j in others if max(own[j].scores.values(), default=0.0) < settings.min_score)
+            / len(others)
+            if others
+            else 0.0
+        )
+        raise_by = round(settings.quiet_weight * quiet, 4)
+        threshold = settings.min_score + raise_by
         best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
         score = total[best]
-        section = best if score >= settings.min_score else OTHER
+        section = best if score >= threshold else OTHER
         for term in match.terms.get(best, ()):
             reasons.append(term)
         h = round(settings.heading_weight * heading.get(best, 0.0), 4)
@@ -177,12 +186,15 @@ class Classifier:
             reasons.append(f"context +{c:.2f}")
         if section == OTHER:
             reasons.append(f"below min_score {settings.min_score:g}")
+            if raise_by:
+                reasons.append(f"+{raise_by:.2f} off-topic paragraph")
         return Scored(
             sentence=sentence,
             section=section,
             score=round(score, 4),
             scores={k: round(v, 4) for k, v in total.items()},
             reasons=tuple(reasons),
+            threshold=round(threshold, 4),
         )
 
 

@@ -331,6 +331,10 @@ class ClassifyConfig(_Model):
     """Weight of each word of a section's description found in a sentence."""
     hint_weight: float = Field(default=1.0, ge=0)
     """Points a source's section hints (``sources[].sections``) add to those sections."""
+    quiet_weight: float = Field(default=2.0, ge=0)
+    """Points added, at most, to ``min_score`` for a sentence whose paragraph is off the
+    briefing's topic (the share of its other sentences below ``min_score``): one economic
+    word in an essay on something else is not market news."""
     adjunct_weight: float = Field(default=0.5, ge=0, le=1)
     """Share of its weight a keyword keeps inside an adjunct ("amid the trade war",
     "after tariffs took effect", "according to the commerce ministry"): such a phrase says
@@ -339,7 +343,8 @@ class ClassifyConfig(_Model):
     """Learn each section's vocabulary from the run's own sentences and add it to the
     keyword scores (``digest explain`` shows the learned terms and their weights)."""
     learn_weight: float = Field(default=1.0, ge=0)
-    """Keyword points per unit of a learned term's log-odds."""
+    """Keyword points a learned term adds at most (a term found only ever in one section's
+    sentences); 0 turns the learned layer's evidence off."""
     learn_prior: float = Field(default=10.0, gt=0)
     """Shrinkage: how many sentences' worth of the corpus-wide share a learned term's
     section share starts from, so a handful of sentences cannot move a section."""

@@ -137,6 +137,8 @@ class Scored:
     score: float
     scores: Mapping[str, float] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
+    threshold: float = 0.0  # what the best section had to score (else: other)
+    learned: tuple[tuple[str, float], ...] = ()  # learned terms that weighed in, with points
 
 
 @dataclass(frozen=True)
