@@ -290,6 +290,8 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
                     "score": scored.score,
                     "text": " ".join(s.text.split()),
                     "terms": list(scored.reasons),
+                    "learned": dict(scored.learned),
+                    "threshold": scored.threshold,
                     "scores": dict(scored.scores),
                 }
                 click.echo(json.dumps(record, ensure_ascii=False))
@@ -303,6 +305,59 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
         for status in analysis.statuses:
             if status.reason:
                 click.echo(f"source {status.source_id}: {status.status}: {status.reason}", err=True)
+
+
+@main.command()
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@click.option("--limit", default=8, show_default=True, help="Terms to suggest per section.")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Briefing date.")
+def suggest(config_path: Path, as_json: bool, limit: int, on: str | None) -> None:
+    """Suggest keywords from the sources, and name the keywords that mislead.
+
+    Reads the sources as a build would. For each section: words that the day's
+    sentences tie to it but no keyword covers, each with a weight to add it with and
+    how many sentences would change section; then keywords whose sentences go, on
+    their other words, to another section, and how many would move without them.
+    """
+    day = _date(on)
+    with _errors():
+        from dataclasses import asdict
+
+        from .suggest import suggest as run
+
+        loaded = _load(config_path)
+        found = run(loaded, on=day, limit=limit)
+        if as_json:
+            record = {
+                "sentences": found.sentences,
+                "sections": {
+                    s.id: {
+                        "add": [asdict(x) for x in found.add.get(s.id, ())],
+                        "mislead": [asdict(x) for x in found.mislead.get(s.id, ())],
+                    }
+                    for s in loaded.config.sections
+                },
+            }
+            click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{found.sentences} content sentences read from the sources.")
+        for section in loaded.config.sections:
+            click.echo(f"\n{section.id} ({section.title})")
+            adds = found.add.get(section.id, ())
+            if not adds:
+                click.echo("  nothing to add")
+            for x in adds:
+                origin = ", ".join(f"{n} from {k}" for k, n in sorted(x.moved_from.items()))
+                click.echo(
+                    f"  add      {x.term + ':':<22} {x.weight:g}   in {x.sentences} sentences, "
+                    f"learned {x.learned:.2f}; moves {x.moves}" + (f" ({origin})" if origin else "")
+                )
+            for x in found.mislead.get(section.id, ()):
+                click.echo(
+                    f"  misleads {x.term + ':':<22} {x.weight:g}   its {x.sentences} sentences "
+                    f"lean {x.leans} ({x.learned:.2f}); without it {x.moves} would move"
+                )
 
 
 def _load(config_path: Path) -> LoadedConfig:

@@ -342,13 +342,13 @@ class ClassifyConfig(_Model):
     learn: bool = True
     """Learn each section's vocabulary from the run's own sentences and add it to the
     keyword scores (``digest explain`` shows the learned terms and their weights)."""
-    learn_weight: float = Field(default=1.0, ge=0)
+    learn_weight: float = Field(default=2.0, ge=0)
     """Keyword points a learned term adds at most (a term found only ever in one section's
     sentences); 0 turns the learned layer's evidence off."""
     learn_prior: float = Field(default=10.0, gt=0)
     """Shrinkage: how many sentences' worth of the corpus-wide share a learned term's
     section share starts from, so a handful of sentences cannot move a section."""
-    learn_label_weight: float = Field(default=3.0, ge=0)
+    learn_label_weight: float = Field(default=1.0, ge=0)
     """How many sentences a section's title, its description and each of its
     ``examples`` count as when the vocabulary is learned."""
 

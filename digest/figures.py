@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
@@ -1234,7 +1235,7 @@ def extract(
         return found
 
     found = [f for f in read(dated=False) if f.value.unit not in _DATED] or read(dated=True)
-    groups = _group(found)
+    groups = _merge_linked(_group(found))
     ranks = [_rank(group) for group in groups]
     order = sorted(range(len(groups)), key=lambda g: ranks[g][0])
     return tuple(_figure(groups[g], ranks[g][1], numbers) for g in order[:limit])
@@ -1438,6 +1439,55 @@ def _group(found: list[_Found]) -> list[list[_Found]]:
         groups[g].add(item)
         index.add(g, item, lead=best is None)
     return [group.members for group in groups]
+
+
+MERGE_BLOCK = 16  # groups of one stated value compared pairwise, at most
+MERGE_MEMBERS = 8  # members of each group compared, the strongest
+
+
+def _merge_linked(groups: list[list[_Found]]) -> list[list[_Found]]:
+    """Join groups that state the same value and are linked through their members.
+
+    Grouping is greedy, strongest statement first, so a statement can found a group of
+    its own before the statement that links it to another group arrives ("stand down
+    for 90 days" and "the 90-day truce", linked by "a May truce … for 90 days"). Which
+    statement is strongest depends on its sentence's score, so without this the table
+    would change with classification alone.
+    """
+    by_value: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for i, members in enumerate(groups):
+        lead = members[0]
+        before = None if lead.before is None else _as_compared(lead.before)
+        by_value[(lead.kind, _as_compared(lead.value), before)].append(i)
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for ids in by_value.values():
+        if not 1 < len(ids) <= MERGE_BLOCK:
+            continue
+        for x, a in enumerate(ids):
+            for b in ids[x + 1 :]:
+                if root(a) != root(b) and _linked_groups(groups[a], groups[b]):
+                    parent[root(b)] = root(a)
+    merged: dict[int, list[_Found]] = {}
+    for i, members in enumerate(groups):
+        merged.setdefault(root(i), []).extend(members)
+    return list(merged.values())
+
+
+def _linked_groups(a: list[_Found], b: list[_Found]) -> bool:
+    if {m.place[:3] for m in a} & {m.place[:3] for m in b}:
+        return False
+    return any(
+        _relation(x, y, lead=False) is not None
+        for x in a[:MERGE_MEMBERS]
+        for y in b[:MERGE_MEMBERS]
+    )
 
 
 def _rank(group: list[_Found]) -> tuple[tuple[object, ...], _Found]:

@@ -20,7 +20,8 @@ How a word is learned, and why it does not simply learn the keywords' mistakes:
   its weight is how far above that share it stands, from 0 (no better than chance) to
   1 (only ever in that section). Words seen in fewer than two sentences learn nothing.
 - Words common in sentences that fit no section learn weight for *none*, and raise the
-  bar a sentence must clear to leave ``other``: the calibrated ``other``.
+  bar a sentence must clear to leave ``other`` (by at most a quarter of ``min_score``):
+  the calibrated ``other``.
 - Besides content words, a few function words that carry mood rather than topic
   ("if", "would", "could", "not") are learned, since risk is written in them.
 
@@ -41,39 +42,69 @@ from .text import Stemmer, tokens
 
 NONE = ""  # the vote of a sentence that fits no section
 MIN_SUPPORT = 2  # sentences a word must appear in before it is learned
-MIN_WEIGHT = 0.05  # weights below this are noise and are not kept
+# The learned other raises the bar by at most this share of min_score. Its weight grows
+# with how many sentences fit no section, which a sparse config makes most of them; left
+# unbounded it would undo what the keywords place (measured: issue 12's closing note).
+OTHER_CAP = 0.25
+MIN_WEIGHT = 0.05  # weights below this are noise and count for nothing
 
 # Function words that carry mood rather than topic; content stems leave them out.
-_MOOD = frozenset("if would could might may unless not no never".split())
+MOOD = frozenset("if would could might may unless not no never".split())
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What was learned: section (or NONE) → stem → weight in [0, 1]."""
+    """What was learned: per word, the votes of the sentences it was seen in.
 
-    weights: Mapping[str, Mapping[str, float]]
-    support: Mapping[str, float]  # stem → how many sentences it was learned from
-    prior: Mapping[str, float]  # section (or NONE) → its share of the votes
+    Weights are computed on demand so that a sentence can be scored *without its own
+    votes* (leave-one-out): a sentence must not vouch for itself, or every word of a
+    sentence that fits nowhere would learn "none" from that very sentence.
+    """
 
-    def evidence(self, stems: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
-        """Per section, the learned terms found among ``stems`` with their weights."""
+    counts: Mapping[str, Mapping[str, float]]  # stem → section (or NONE) → votes
+    support: Mapping[str, float]  # stem → sentences it was seen in (labels weighted)
+    prior: Mapping[str, float]  # section (or NONE) → its share of all votes
+    mu: float  # shrinkage, in sentences
+
+    def weight(self, stem: str, section: str, own: Mapping[str, float] | None = None) -> float:
+        """How strongly ``stem`` goes with ``section``, in [0, 1]; ``own``: the votes of
+        the sentence being scored, left out."""
+        p = self.prior.get(section, 0.0)
+        seen = self.support.get(stem, 0.0) - (1.0 if own is not None else 0.0)
+        if seen < MIN_SUPPORT or not 0 < p < 1:
+            return 0.0
+        votes = self.counts[stem].get(section, 0.0) - (own or {}).get(section, 0.0)
+        share = (max(0.0, votes) + self.mu * p) / (seen + self.mu)
+        weight = (share - p) / (1 - p)
+        return round(weight, 4) if weight >= MIN_WEIGHT else 0.0
+
+    def evidence(
+        self, votes: Mapping[str, Mapping[str, float]] | Sequence[str], *, own: bool = True
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Per section (and NONE), the learned terms among a sentence's words with their
+        weights. ``votes``: each word of the sentence with the votes it was learned with
+        (left out when ``own``), or plain words of a text the layer did not learn from."""
+        pairs = votes.items() if isinstance(votes, Mapping) else ((v, None) for v in votes)
         out: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for section, table in self.weights.items():
-            for stem in stems:
-                weight = table.get(stem)
-                if weight:
-                    out[section].append((stem, weight))
+        for stem, cast in pairs:
+            if stem not in self.counts:
+                continue
+            for section in self.prior:
+                w = self.weight(stem, section, cast if own else None)
+                if w:
+                    out[section].append((stem, w))
         return out
 
     def top_terms(self, section: str, n: int = 20) -> list[tuple[str, float]]:
-        table = self.weights.get(section, {})
-        return sorted(table.items(), key=lambda t: (-t[1], t[0]))[:n]
+        found = [(stem, self.weight(stem, section)) for stem in self.counts]
+        found = [t for t in found if t[1] > 0]
+        return sorted(found, key=lambda t: (-t[1], t[0]))[:n]
 
 
 def terms(stemmer: Stemmer, text: str) -> list[str]:
     """The words of ``text`` the layer learns from: content stems and mood words."""
     found = [t for t in stemmer.content_stems(text) if len(t) > 2 and t.isalpha()]
-    found += [t for t in tokens(text) if t in _MOOD]
+    found += [t for t in tokens(text) if t in MOOD]
     return list(dict.fromkeys(found))
 
 
@@ -83,6 +114,27 @@ def _votes(scores: Mapping[str, float], threshold: float) -> dict[str, float]:
         return {NONE: 1.0}
     total = sum(positive.values())
     return {k: v / total for k, v in positive.items()}
+
+
+def sentence_votes(
+    item: Scored, match: Match | None, stems: Sequence[str], settings: ClassifyConfig
+) -> dict[str, dict[str, float]]:
+    """Each word of a sentence with the vote it learns: the sentence's, except for the
+    words of its keywords, which get the vote of the rest of the sentence."""
+    base = _votes(item.scores, settings.min_score)
+    own: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    if match is not None:
+        for hit in match.hits:  # a keyword's points, under each of its stems
+            for stem in hit.stems:
+                own[stem][hit.section] += hit.weight
+    out: dict[str, dict[str, float]] = {}
+    for stem in stems:
+        if stem in own:
+            left = {k: v - own[stem].get(k, 0.0) for k, v in item.scores.items()}
+            out[stem] = _votes(left, settings.min_score)
+        else:
+            out[stem] = base
+    return out
 
 
 def learn(
@@ -103,64 +155,55 @@ def learn(
     totals: dict[str, float] = defaultdict(float)
     n = 0.0
 
-    def add(stems: Sequence[str], votes: Mapping[str, float], weight: float = 1.0) -> None:
+    def add(
+        votes: Mapping[str, Mapping[str, float]], sentence: Mapping[str, float], w: float
+    ) -> None:
         nonlocal n
-        n += weight
-        for k, v in votes.items():
-            totals[k] += v * weight
-        for stem in stems:
-            support[stem] += weight
+        n += w
+        for k, v in sentence.items():
+            totals[k] += v * w
+        for stem, cast in votes.items():
+            support[stem] += w
             table = counts[stem]
-            for k, v in votes.items():
-                table[k] += v * weight
+            for k, v in cast.items():
+                table[k] += v * w
 
     for i, item in enumerate(scored):
         if item.sentence.role is not Role.CONTENT:
             continue
         stems = terms(stemmer, item.sentence.text)
-        if not stems:
-            continue
-        match = matches.get(i)
-        if match is None or not match.hits:
-            add(stems, _votes(item.scores, settings.min_score))
-            continue
-        own: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for hit in match.hits:  # a keyword's points, under each of its stems
-            for stem in hit.stems:
-                own[stem][hit.section] += hit.weight
-        plain = [s for s in stems if s not in own]
-        add(plain, _votes(item.scores, settings.min_score))
-        for stem in stems:
-            if stem in own:  # this word's sentence, as the rest of it votes
-                left = {k: v - own[stem].get(k, 0.0) for k, v in item.scores.items()}
-                votes = _votes(left, settings.min_score)
-                n -= 1  # the sentence was counted once already
-                add([stem], votes)
-                for k, v in votes.items():
-                    totals[k] -= v  # … and so were its votes
+        if stems:
+            votes = sentence_votes(item, matches.get(i), stems, settings)
+            add(votes, _votes(item.scores, settings.min_score), 1.0)
     known = {s.id for s in sections}
     labelled = [
         (s.id, text) for s in sections for text in (s.title, s.description, *s.examples) if text
     ]
     labelled += [(section, text) for section, text in examples if section in known]
     for section, text in labelled:
-        add(terms(stemmer, text), {section: 1.0}, settings.learn_label_weight)
-
+        vote = {section: 1.0}
+        add(dict.fromkeys(terms(stemmer, text), vote), vote, settings.learn_label_weight)
     prior = {k: v / n for k, v in totals.items() if v > 0} if n else {}
-    mu = settings.learn_prior
-    weights: dict[str, dict[str, float]] = defaultdict(dict)
-    for stem, table in counts.items():
-        seen = support[stem]
-        if seen < MIN_SUPPORT:
-            continue
-        for k, p in prior.items():
-            if p >= 1:
-                continue
-            share = (table.get(k, 0.0) + mu * p) / (seen + mu)
-            weight = (share - p) / (1 - p)
-            if weight >= MIN_WEIGHT:
-                weights[k][stem] = round(weight, 4)
-    return Vocabulary(weights, dict(support), prior)
+    frozen = {stem: dict(table) for stem, table in counts.items()}
+    return Vocabulary(frozen, dict(support), prior, settings.learn_prior)
+
+
+def fit(
+    scored: Sequence[Scored],
+    classifier: Classifier,
+    sections: Sequence[SectionConfig],
+    settings: ClassifyConfig,
+    stemmer: Stemmer,
+    examples: Sequence[tuple[str, str]] = (),
+) -> tuple[Vocabulary, dict[int, Match]]:
+    """The vocabulary learned from the keyword layer's ``scored``, and each content
+    sentence's keyword hits (by index) that it was learned with."""
+    matches = {
+        i: classifier.match(s.sentence.text)
+        for i, s in enumerate(scored)
+        if s.sentence.role is Role.CONTENT and any(v > 0 for v in s.scores.values())
+    }
+    return learn(scored, matches, sections, settings, stemmer, examples), matches
 
 
 def refine(
@@ -173,12 +216,7 @@ def refine(
 ) -> list[Scored]:
     """The keyword scores plus the learned evidence; each sentence's section is chosen
     again, and its reasons say which learned terms weighed in."""
-    matches = {
-        i: classifier.match(s.sentence.text)
-        for i, s in enumerate(scored)
-        if s.sentence.role is Role.CONTENT and any(v > 0 for v in s.scores.values())
-    }
-    vocab = learn(scored, matches, sections, settings, stemmer, examples)
+    vocab, matches = fit(scored, classifier, sections, settings, stemmer, examples)
     ids = [s.id for s in sections]
     scale = settings.learn_weight
     out: list[Scored] = []
@@ -186,12 +224,13 @@ def refine(
         if item.sentence.role is not Role.CONTENT:
             out.append(item)
             continue
-        evidence = vocab.evidence(terms(stemmer, item.sentence.text))
+        stems = terms(stemmer, item.sentence.text)
+        evidence = vocab.evidence(sentence_votes(item, matches.get(i), stems, settings))
         learned = {k: scale * sum(w for _, w in evidence.get(k, ())) for k in [*ids, NONE]}
         total = {k: item.scores.get(k, 0.0) + learned[k] for k in ids}
         best = max(ids, key=lambda k: (total[k], -ids.index(k)))
         base = item.threshold or settings.min_score
-        threshold = base + learned[NONE]
+        threshold = base + min(OTHER_CAP * settings.min_score, learned[NONE])
         section = best if total[best] >= threshold else OTHER
         shown = sorted(evidence.get(best if section != OTHER else NONE, ()), key=lambda t: -t[1])
         top = tuple((stem, round(scale * w, 4)) for stem, w in shown[:8])

@@ -341,12 +341,13 @@ _AUTHOR_NOTE = re.compile(r"(?:The\s+)?(?:author|writer)s?\s+(?:is|are|was)\s+\S
 def pieces(text: str, rules: Rules) -> list[tuple[Role, str]]:
     """A content paragraph as sentences and the boilerplate inside it, in text order."""
     out: list[tuple[Role, str]] = []
+    flattened = len(text) >= _FLATTENED
     for is_residue, part in _residue_split(text):
         if is_residue:
             out.append((Role.BOILERPLATE, part))
             continue
         for sentence in split_sentences(part):
-            if head := _run_in_heading(sentence):
+            if flattened and (head := _run_in_heading(sentence)):
                 out.append((Role.HEADING, head))
                 sentence = sentence[len(head) :].lstrip()
             bare = _BARE_CREDIT.match(sentence)
@@ -366,6 +367,9 @@ _RUN_IN = re.compile(
     r"Those|But|On|At|As|For|With|According|After|When|While|However|Since|Despite|Although|"
     r"Amid|Last|Earlier|Meanwhile)\s)"
 )
+# Only in a whole article flattened into one paragraph is a heading lost in the text; in
+# ordinary paragraphs "praised the novel The Great Gatsby" is a sentence.
+_FLATTENED = 1500
 _NOT_HEADING = frozenset("i he she it we they you there said says".split())
 
 

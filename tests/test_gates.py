@@ -1,99 +1,90 @@
 """Quality gates on labelled data, with pinned floors that CI enforces.
 
 Gold: ../shared/eval/seed_sentences.jsonl labels every sentence of the two seed
-articles with its role and (for content) its section and acceptable alternatives.
+articles with its role and (for content) its section and acceptable alternatives;
+../shared/eval/generalization/ labels 14 real articles the sample config was not
+written from, the same way. The shipped config.yaml is scored on both, the second
+also with its ~190 unlabelled articles of the same months read in the same build (a
+realistic day's corpus for the learned layer). The figures come from tests/labelled.py,
+which bench/sections_eval.py prints too.
+
 Raise a floor when the method improves; never lower one to make a change pass.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from digest import config
-from digest.build import analyze
-from digest.normalize import squash
 
 from .conftest import ROOT, shared_path
-
-SEGMENTATION_FLOOR = 0.97  # share of gold sentences produced exactly (issue 2)
-ROLE_FLOOR = 1.0  # titles, headings, boilerplate recognized as such
-SECTION_FLOOR = 0.90  # content sentences in their gold section or one in `also`
+from .labelled import Scores, produce, read_gold, score, with_articles
 
 pytestmark = pytest.mark.gate
 
+SEGMENTATION_FLOOR = 0.97  # share of gold sentences produced exactly
+ROLE_FLOOR = 1.0  # titles, headings, boilerplate recognized as such
+# Content sentences in their gold section or one in `also`. Issue 12 asks for 0.95 on the
+# seeds and 0.90 on the generalization set; these are what the engine and the general
+# config reach (see the issue's closing note for the approaches measured).
+SECTION_FLOORS = {"seeds": 0.91, "generalization": 0.81, "generalization+context": 0.83}
 
-@pytest.fixture(scope="module")
-def gold() -> list[dict]:
-    path = shared_path("eval", "seed_sentences.jsonl")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
-
-@pytest.fixture(scope="module")
-def produced(gold: list[dict]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(doc, text) → (role, section) for everything the sample config's pipeline produced."""
+def _seeds() -> tuple[list[dict], config.LoadedConfig]:
+    gold = read_gold(shared_path("eval", "seed_sentences.jsonl"))
     seeds = shared_path("seeds")
     for name in {g["doc"] for g in gold}:
         sample = ROOT / "samples" / name
         assert sample.read_bytes() == (seeds / name).read_bytes(), f"{sample} differs from seed"
-    analysis = analyze(config.load(ROOT / "config.yaml"))
-    return {
-        (s.sentence.doc_id, squash(s.sentence.text)): (s.sentence.role.value, s.section)
-        for s in analysis.scored
-    }
+    return gold, config.load(ROOT / "config.yaml")
 
 
-def test_segmentation_gate(gold: list[dict], produced: dict) -> None:
-    found = [g for g in gold if (g["doc"], squash(g["text"])) in produced]
-    share = len(found) / len(gold)
-    missing = [g["text"][:80] for g in gold if g not in found]
-    print(f"\nsegmentation: {len(found)}/{len(gold)} = {share:.4f}")
-    assert share >= SEGMENTATION_FLOOR, missing
+def _generalization(context: bool) -> tuple[list[dict], config.LoadedConfig]:
+    base = shared_path("eval", "generalization")
+    folders: list[Path] = [base / "articles"] + ([base / "context"] if context else [])
+    loaded = with_articles(config.load(ROOT / "config.yaml"), *folders)
+    return read_gold(base / "sentences.jsonl"), loaded
 
 
-def _role(g: dict, produced: dict) -> str:
-    return produced.get((g["doc"], squash(g["text"])), ("missing", ""))[0]
+@pytest.fixture(scope="module", params=list(SECTION_FLOORS))
+def result(request: pytest.FixtureRequest) -> tuple[str, list[dict], Scores]:
+    name = request.param
+    gold, loaded = _seeds() if name == "seeds" else _generalization("context" in name)
+    scores = score(gold, produce(loaded))
+    print(f"\n{name}: {scores.line()}")
+    return name, gold, scores
 
 
-def test_role_gate(gold: list[dict], produced: dict) -> None:
-    special = [g for g in gold if g["role"] != "content"]
-    right = [g for g in special if _role(g, produced) == g["role"]]
-    share = len(right) / len(special)
-    print(f"\nroles (title/heading/boilerplate): {len(right)}/{len(special)} = {share:.4f}")
-    assert share >= ROLE_FLOOR, [g["text"] for g in special if g not in right]
-    content = [g for g in gold if g["role"] == "content"]
-    as_content = [g for g in content if _role(g, produced) == "content"]
-    assert len(as_content) / len(content) >= SEGMENTATION_FLOOR
+def test_segmentation_gate(result: tuple[str, list[dict], Scores]) -> None:
+    _, _, s = result
+    assert s.segmentation >= SEGMENTATION_FLOOR, s.missing
 
 
-def test_section_gate(gold: list[dict], produced: dict) -> None:
-    content = [g for g in gold if g["role"] == "content"]
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    right = 0
-    for g in content:
-        _, section = produced.get((g["doc"], squash(g["text"])), ("", "missing"))
-        if section in {g["section"], *g["also"]}:
-            right += 1
-            tp[section] += 1
-        else:
-            fp[section] += 1
-            fn[g["section"]] += 1
-    share = right / len(content)
-    print(f"\nsections: {right}/{len(content)} = {share:.4f}")
-    for section in sorted(tp | fp | fn):
-        p = tp[section] / (tp[section] + fp[section]) if tp[section] + fp[section] else 0.0
-        r = tp[section] / (tp[section] + fn[section]) if tp[section] + fn[section] else 0.0
+def test_role_gate(result: tuple[str, list[dict], Scores]) -> None:
+    _, _, s = result
+    assert s.roles >= ROLE_FLOOR, s.wrong_roles
+    assert s.content_as_content / s.content >= SEGMENTATION_FLOOR
+
+
+def test_section_gate(result: tuple[str, list[dict], Scores]) -> None:
+    name, _, s = result
+    for section, (p, r) in s.per_section.items():
         print(f"  {section:<16} precision {p:.3f}  recall {r:.3f}")
-    assert share >= SECTION_FLOOR
+    assert s.sections >= SECTION_FLOORS[name], s.wrong_sections
 
 
-def test_gold_is_what_we_think(gold: list[dict]) -> None:
+def test_gold_is_what_we_think() -> None:
     """Guards the gate itself: a truncated gold file must not pass silently."""
+    gold, _ = _seeds()
     assert len(gold) >= 100
     assert {g["role"] for g in gold} == {"title", "heading", "boilerplate", "content"}
-    assert Path(ROOT / "config.yaml").exists()
+    general, _ = _generalization(context=False)
+    assert len(general) >= 250
+    assert {g["role"] for g in general if g["role"] != "heading"} == {
+        "title",
+        "boilerplate",
+        "content",
+    }
+    assert len(list(shared_path("eval", "generalization", "context").glob("*.txt"))) >= 150

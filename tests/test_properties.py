@@ -595,7 +595,7 @@ def _briefing_with(line: str) -> str:
 
 
 def _min_score(value: str) -> str:
-    return _sample_with("min_score: 2.0", f"min_score: {value}")
+    return _sample_with("min_score: 2.5", f"min_score: {value}")
 
 
 def _subject(subject: str) -> str:
