@@ -3,9 +3,11 @@
 
     python3 dev.py sample   # set up, then build the sample briefing into out/
     python3 dev.py test     # set up, then lint and run the whole test suite
+    python3 dev.py lock     # resolve the dependencies afresh into requirements.lock
 
 Setting up means: a virtual environment in .venv with digest and its test tools
-installed (again only when pyproject.toml changes), and the system libraries
+installed at the exact versions of requirements.lock (again only when pyproject.toml
+or the lock changes), so every machine gets what CI tested; and the system libraries
 WeasyPrint needs for PDF (Pango, HarfBuzz and its subsetter) and a font for
 Chinese, Japanese and Korean, installed with apt-get when missing and allowed.
 Standard library only: this runs before anything is installed.
@@ -26,6 +28,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".digest-installed"
+LOCK = ROOT / "requirements.lock"
 # Debian/Ubuntu packages WeasyPrint loads at run time (its docs' "Linux" section).
 APT_PACKAGES = [
     "libpango-1.0-0",
@@ -52,10 +55,13 @@ def setup() -> None:
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (LOCK.read_bytes() if LOCK.exists() else b"")
+    ).hexdigest()
     if not STAMP.exists() or STAMP.read_text() != wanted:
-        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(PY, "-m", "pip", "install", "--quiet", "-e", ".[test]")
+        pinned = ["-c", str(LOCK)] if LOCK.exists() else []
+        run(PY, "-m", "pip", "install", "--quiet", *pinned, "pip")
+        run(PY, "-m", "pip", "install", "--quiet", *pinned, "-e", ".[test]")
         STAMP.write_text(wanted)
     ensure_pdf_libraries()
     ensure_cjk_font()
@@ -131,6 +137,29 @@ def ensure_cjk_font() -> None:
     )
 
 
+def lock() -> int:
+    """Resolve pyproject.toml's ranges afresh in a throwaway environment and pin the
+    result (digest's dependencies and test tools, and pip itself) in requirements.lock."""
+    scratch = ROOT / ".venv-lock"
+    shutil.rmtree(scratch, ignore_errors=True)
+    venv.EnvBuilder(with_pip=True, clear=True).create(scratch)
+    py = scratch / BIN.name / PY.name
+    run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(py, "-m", "pip", "install", "--quiet", ".[test]")
+    frozen = subprocess.run(
+        [str(py), "-m", "pip", "freeze", "--all", "--exclude", "digest", "--exclude",
+         "setuptools"],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout  # fmt: skip
+    header = (
+        "# Exact versions for `python3 dev.py setup/test/sample`; regenerate: python3 dev.py lock\n"
+    )
+    LOCK.write_text(header + frozen, encoding="utf-8")
+    shutil.rmtree(scratch, ignore_errors=True)
+    print(f"wrote {LOCK.name}: {len(frozen.splitlines())} pinned packages", flush=True)
+    return 0
+
+
 def sample() -> int:
     setup()
     return run(BIN / "digest", "build", "-c", "config.yaml", "-o", "out", check=False)
@@ -154,6 +183,8 @@ def main(argv: list[str]) -> int:
         if command == "setup":
             setup()
             return 0
+        if command == "lock":
+            return lock()
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     print(__doc__)

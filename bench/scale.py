@@ -73,6 +73,7 @@ STAGES = [  # (label, owner, attribute): what the driver times, in pipeline orde
     ("screen", "digest.screen", "screen"),
     ("normalize", "digest.normalize", "normalize_all"),
     ("classify", "digest.classify:Classifier", "classify"),
+    ("learn", "digest.learn", "refine"),
     ("dedupe", "digest.dedupe", "merge"),
     ("history", "digest.state:Store", "mark"),
     ("select", "digest.select", "select"),

@@ -150,7 +150,7 @@ def _analyze(
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     scored = classifier.classify(sentences)
     if config.classify.learn:
-        scored = learn.refine(scored, classifier, config.sections, config.classify, stemmer)
+        scored = learn.refine(scored, config.sections, config.classify, stemmer)
     quantities = functools.cache(figures.parse_quantities)  # dedupe and figures read them
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .config import ClassifyConfig, SectionConfig
-from .models import Role, Scored, Sentence
-from .text import Stemmer, adjunct_mask
+from .models import Hit, Role, Scored, Sentence
+from .text import Stemmer, adjunct_spans, learnable, token_offsets, tokens
 
 OTHER = "other"
 
 
-@dataclass(frozen=True)
-class Term:
-    section: str
-    label: str
-    stems: tuple[str, ...]
-    weight: float
+Term = Hit  # a keyword of a section, and once found in a sentence, the hit
 
 
 @dataclass(frozen=True)
@@ -32,6 +27,7 @@ class Match:
     scores: dict[str, float]
     terms: dict[str, tuple[str, ...]]
     hits: tuple[Term, ...] = ()
+    words: tuple[str, ...] = ()  # what the learned layer reads (with settings.learn)
 
 
 class Classifier:
@@ -69,15 +65,21 @@ class Classifier:
         Repetition is style, not relevance; and "critical minerals" should not also
         score as "minerals" in the same place.
         """
-        stems = self.stemmer.stems(text)
-        factor = self.settings.adjunct_weight
-        aside = adjunct_mask(text) if factor != 1.0 else []
+        words = tokens(text)
+        to_stem = self.stemmer.stem
+        stems = [to_stem(w) for w in words]
+        read = learnable(words, stems) if self.settings.learn else ()
         spans: list[tuple[int, int, Term]] = []
         for i, stem in enumerate(stems):
             for term in self._index.get(stem, ()):
                 n = len(term.stems)
                 if tuple(stems[i : i + n]) == term.stems:
                     spans.append((i, i + n, term))
+        if not spans:
+            return Match(dict.fromkeys(self.section_ids, 0.0), {}, (), read)
+        factor = self.settings.adjunct_weight
+        asides = adjunct_spans(text, words) if factor != 1.0 else []
+        offsets = token_offsets(text) if asides else []
         spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
         taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
         found: dict[tuple[str, str], Term] = {}
@@ -86,8 +88,8 @@ class Classifier:
             if inside:
                 continue
             taken[term.section].append((start, end))
-            if aside and aside[start]:  # said in an aside: counts less
-                term = replace(term, weight=term.weight * factor)
+            if asides and any(a <= offsets[start] < b for a, b in asides):  # an aside
+                term = term._replace(weight=term.weight * factor)
             key = (term.section, term.label)
             if key not in found or found[key].weight < term.weight:
                 found[key] = term
@@ -96,7 +98,8 @@ class Classifier:
         for term in found.values():
             scores[term.section] += term.weight
             terms[term.section].append(term.label)
-        return Match(scores, {k: tuple(v) for k, v in terms.items()}, tuple(found.values()))
+        terms_of = {k: tuple(v) for k, v in terms.items()}
+        return Match(scores, terms_of, tuple(found.values()), read)
 
     def classify(self, sentences: Sequence[Sentence]) -> list[Scored]:
         """Score every sentence; only content sentences get a section other than ``other``."""
@@ -115,24 +118,35 @@ class Classifier:
                 key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
                 paragraphs[key].append(i)
 
-        votes: dict[int, dict[str, float]] = {}  # each sentence's vote, for its neighbours
+        # each paragraph's votes added up once, so a sentence's neighbours are the sum less
+        # its own vote: linear in the paragraph, however long a flattened article makes it
+        votes = {i: _vote(own[i].scores) for key in paragraphs for i in paragraphs[key]}
+        floor = self.settings.min_score
+        context: dict[tuple[str, str, int], _Paragraph] = {}
+        for key, members in paragraphs.items():
+            total: dict[str, float] = defaultdict(float)
+            for i in members:
+                for section, v in votes[i].items():
+                    total[section] += v
+            quiet = sum(1 for i in members if max(own[i].scores.values(), default=0) < floor)
+            context[key] = _Paragraph(len(members), dict(total), quiet)
         out: list[Scored] = []
         for i, sentence in enumerate(sentences):
             if sentence.role is not Role.CONTENT:
                 out.append(Scored(sentence, OTHER, 0.0))
                 continue
             key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
-            out.append(self._score(i, sentence, paragraphs[key], own, heading_scores, votes))
+            out.append(self._score(i, sentence, context[key], own, heading_scores, votes[i]))
         return out
 
     def _score(
         self,
         i: int,
         sentence: Sentence,
-        paragraph: Sequence[int],
+        paragraph: _Paragraph,
         own: dict[int, Match],
         heading_scores: dict[tuple[str, str, str], dict[str, float]],
-        votes: dict[int, dict[str, float]],
+        vote: dict[str, float],
     ) -> Scored:
         settings = self.settings
         match = own[i]
@@ -140,18 +154,14 @@ class Classifier:
         reasons: list[str] = []
         key = (sentence.source_id, sentence.doc_id, sentence.heading or "")
         heading = _vote(heading_scores.get(key, {}))
-        neighbours = []
-        for j in paragraph:
-            if j != i:
-                vote = votes.get(j)
-                if vote is None:
-                    vote = votes[j] = _vote(own[j].scores)
-                neighbours.append(vote)
+        others = paragraph.size - 1
         for section in self.section_ids:
             from_heading = settings.heading_weight * heading.get(section, 0.0)
-            from_context = settings.context_weight * (
-                sum(n.get(section, 0.0) for n in neighbours) / len(neighbours)
-                if neighbours
+            from_context = (
+                settings.context_weight
+                * max(0.0, paragraph.votes.get(section, 0.0) - vote.get(section, 0.0))
+                / others
+                if others
                 else 0.0
             )
             total[section] += from_heading + from_context
@@ -161,13 +171,8 @@ class Classifier:
         for section in hinted:  # on topic somewhere: lean towards the source's own sections
             total[section] += settings.hint_weight
 
-        others = [j for j in paragraph if j != i]
-        quiet = (
-            sum(1 for j in others if max(own[j].scores.values(), default=0.0) < settings.min_score)
-            / len(others)
-            if others
-            else 0.0
-        )
+        self_quiet = max(match.scores.values(), default=0.0) < settings.min_score
+        quiet = (paragraph.quiet - self_quiet) / others if others else 0.0
         raise_by = round(settings.quiet_weight * quiet, 4)
         threshold = settings.min_score + raise_by
         best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
@@ -195,7 +200,18 @@ class Classifier:
             scores={k: round(v, 4) for k, v in total.items()},
             reasons=tuple(reasons),
             threshold=round(threshold, 4),
+            hits=match.hits,
+            words=match.words,
         )
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    """What a sentence's neighbours say, summed over its whole paragraph (itself included)."""
+
+    size: int
+    votes: dict[str, float]
+    quiet: int  # sentences below min_score
 
 
 def _vote(scores: dict[str, float]) -> dict[str, float]:

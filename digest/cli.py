@@ -276,6 +276,7 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
     day = _date(on)
     with _errors():
         from .build import analyze
+        from .learn import learned_terms
 
         analysis = analyze(_load(config_path), on=day)
         for scored in analysis.scored:
@@ -290,7 +291,7 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
                     "score": scored.score,
                     "text": " ".join(s.text.split()),
                     "terms": list(scored.reasons),
-                    "learned": dict(scored.learned),
+                    "learned": learned_terms(scored),
                     "threshold": scored.threshold,
                     "scores": dict(scored.scores),
                 }

@@ -27,18 +27,26 @@ How a word is learned, and why it does not simply learn the keywords' mistakes:
 
 The result stays explainable: ``digest explain`` lists the learned terms that decided a
 sentence, with their weights in keyword points, beside the keywords.
+
+Every sentence is scored *without its own votes* (leave-one-out): it must not vouch for
+itself, or every word of a sentence that fits nowhere would learn "none" from that very
+sentence. The counting and scoring are array arithmetic (NumPy) over one row per word of
+each sentence, a block of sentences at a time, so the layer costs about what the keyword
+pass does and its memory stays bounded however many articles a run reads.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from .classify import OTHER, Classifier, Match
+import numpy as np
+
+from .classify import OTHER
 from .config import ClassifyConfig, SectionConfig
 from .models import Role, Scored
-from .text import Stemmer, tokens
+from .text import Stemmer, learnable, tokens
 
 NONE = ""  # the vote of a sentence that fits no section
 MIN_SUPPORT = 2  # sentences a word must appear in before it is learned
@@ -47,211 +55,265 @@ MIN_SUPPORT = 2  # sentences a word must appear in before it is learned
 # unbounded it would undo what the keywords place (measured: issue 12's closing note).
 OTHER_CAP = 0.25
 MIN_WEIGHT = 0.05  # weights below this are noise and count for nothing
+BLOCK = 8192  # sentences scored at once: bounds the arrays of one block
+SHOWN = 5  # learned terms named in a sentence's reasons
 
-# Function words that carry mood rather than topic; content stems leave them out.
-MOOD = frozenset("if would could might may unless not no never".split())
+
+def terms(stemmer: Stemmer, text: str) -> tuple[str, ...]:
+    """The words of ``text`` the layer learns from: content stems and mood words."""
+    words = tokens(text)
+    return learnable(words, [stemmer.stem(w) for w in words])
 
 
 @dataclass(frozen=True)
 class Vocabulary:
     """What was learned: per word, the votes of the sentences it was seen in.
 
-    Weights are computed on demand so that a sentence can be scored *without its own
-    votes* (leave-one-out): a sentence must not vouch for itself, or every word of a
-    sentence that fits nowhere would learn "none" from that very sentence.
+    ``keys``: the sections, then NONE; ``counts[w, k]``: the votes word ``w`` got for
+    ``keys[k]``; ``support[w]``: the sentences it was seen in (labels weighted);
+    ``prior[k]``: ``keys[k]``'s share of all votes; ``mu``: shrinkage, in sentences.
     """
 
-    counts: Mapping[str, Mapping[str, float]]  # stem → section (or NONE) → votes
-    support: Mapping[str, float]  # stem → sentences it was seen in (labels weighted)
-    prior: Mapping[str, float]  # section (or NONE) → its share of all votes
-    mu: float  # shrinkage, in sentences
+    keys: tuple[str, ...]
+    index: Mapping[str, int]  # stem → row
+    names: tuple[str, ...]  # row → stem
+    counts: np.ndarray
+    support: np.ndarray
+    prior: np.ndarray
+    mu: float
 
-    def weight(self, stem: str, section: str, own: Mapping[str, float] | None = None) -> float:
-        """How strongly ``stem`` goes with ``section``, in [0, 1]; ``own``: the votes of
-        the sentence being scored, left out."""
-        p = self.prior.get(section, 0.0)
-        seen = self.support.get(stem, 0.0) - (1.0 if own is not None else 0.0)
-        if seen < MIN_SUPPORT or not 0 < p < 1:
+    def weights(self, rows: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
+        """Weights in [0, 1] of the words ``rows`` for every key (one row each); ``own``:
+        the votes of the sentence each row comes from, left out."""
+        counts, seen = self.counts[rows], self.support[rows]
+        if own is not None:
+            counts = np.maximum(counts - own, 0.0)
+            seen = seen - 1.0
+        p = self.prior
+        valid = (p > 0) & (p < 1)
+        safe = np.where(valid, p, 0.5)
+        share = (counts + self.mu * safe) / (seen + self.mu)[:, None]
+        weight = np.round((share - safe) / (1 - safe), 4)
+        keep = (weight >= MIN_WEIGHT) & valid & (seen >= MIN_SUPPORT)[:, None]
+        return np.where(keep, weight, 0.0)
+
+    def weight(self, stem: str, section: str) -> float:
+        """How strongly ``stem`` goes with ``section``, in [0, 1]."""
+        row = self.index.get(stem)
+        if row is None or section not in self.keys:
             return 0.0
-        votes = self.counts[stem].get(section, 0.0) - (own or {}).get(section, 0.0)
-        share = (max(0.0, votes) + self.mu * p) / (seen + self.mu)
-        weight = (share - p) / (1 - p)
-        return round(weight, 4) if weight >= MIN_WEIGHT else 0.0
-
-    def evidence(
-        self, votes: Mapping[str, Mapping[str, float]] | Sequence[str], *, own: bool = True
-    ) -> dict[str, list[tuple[str, float]]]:
-        """Per section (and NONE), the learned terms among a sentence's words with their
-        weights. ``votes``: each word of the sentence with the votes it was learned with
-        (left out when ``own``), or plain words of a text the layer did not learn from."""
-        pairs = votes.items() if isinstance(votes, Mapping) else ((v, None) for v in votes)
-        out: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for stem, cast in pairs:
-            if stem not in self.counts:
-                continue
-            for section in self.prior:
-                w = self.weight(stem, section, cast if own else None)
-                if w:
-                    out[section].append((stem, w))
-        return out
+        return float(self.weights(np.array([row]))[0, self.keys.index(section)])
 
     def top_terms(self, section: str, n: int = 20) -> list[tuple[str, float]]:
-        found = [(stem, self.weight(stem, section)) for stem in self.counts]
-        found = [t for t in found if t[1] > 0]
-        return sorted(found, key=lambda t: (-t[1], t[0]))[:n]
+        if section not in self.keys or not self.names:
+            return []
+        column = self.weights(np.arange(len(self.names)))[:, self.keys.index(section)]
+        order = sorted(np.flatnonzero(column), key=lambda r: (-column[r], self.names[r]))
+        return [(self.names[r], float(column[r])) for r in order[:n]]
 
 
-def terms(stemmer: Stemmer, text: str) -> list[str]:
-    """The words of ``text`` the layer learns from: content stems and mood words."""
-    found = [t for t in stemmer.content_stems(text) if len(t) > 2 and t.isalpha()]
-    found += [t for t in tokens(text) if t in MOOD]
-    return list(dict.fromkeys(found))
+@dataclass(frozen=True)
+class _Rows:
+    """One row per learned word of each content sentence, with the vote it learns."""
+
+    sentences: list[int]  # index into ``scored`` of each sentence with words
+    starts: np.ndarray  # its first row (and one past the last row at the end)
+    words: np.ndarray  # the row's word (index into the vocabulary)
+    base: np.ndarray  # each sentence's vote, one row per sentence
+    changed: np.ndarray  # rows that vote otherwise: the words of keywords …
+    changed_votes: np.ndarray  # … with the vote of the rest of their sentence
+
+    def votes(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Word rows and their votes for sentences ``first`` to ``last`` (exclusive)."""
+        a, b = int(self.starts[first]), int(self.starts[last])
+        lengths = np.diff(self.starts[first : last + 1])
+        votes = np.repeat(self.base[first:last], lengths, axis=0)
+        lo, hi = np.searchsorted(self.changed, [a, b])
+        if hi > lo:
+            votes[self.changed[lo:hi] - a] = self.changed_votes[lo:hi]
+        return self.words[a:b], votes
 
 
-def _votes(scores: Mapping[str, float], threshold: float) -> dict[str, float]:
-    positive = {k: v for k, v in scores.items() if v > 0}
-    if max(positive.values(), default=0.0) < threshold:
-        return {NONE: 1.0}
-    total = sum(positive.values())
-    return {k: v / total for k, v in positive.items()}
+def _vote(scores: list[float], threshold: float) -> list[float]:
+    """A sentence's vote from its section scores (in section order): the positive ones as
+    shares, or all of it for NONE (the last place) when none reaches ``threshold``."""
+    if max(scores, default=0.0) < threshold:
+        return [0.0] * len(scores) + [1.0]
+    positive = [v if v > 0 else 0.0 for v in scores]
+    total = sum(positive)
+    return [v / total for v in positive] + [0.0]
 
 
-def sentence_votes(
-    item: Scored, match: Match | None, stems: Sequence[str], settings: ClassifyConfig
-) -> dict[str, dict[str, float]]:
-    """Each word of a sentence with the vote it learns: the sentence's, except for the
-    words of its keywords, which get the vote of the rest of the sentence."""
-    base = _votes(item.scores, settings.min_score)
-    own: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    if match is not None:
-        for hit in match.hits:  # a keyword's points, under each of its stems
+def _collect(
+    scored: Sequence[Scored],
+    keys: Sequence[str],
+    settings: ClassifyConfig,
+    stemmer: Stemmer,
+    index: dict[str, int],
+) -> _Rows:
+    sentences: list[int] = []
+    starts: list[int] = []
+    words: list[int] = []
+    base: list[list[float]] = []
+    changed: list[int] = []
+    changed_votes: list[list[float]] = []
+    floor = settings.min_score
+    column = {k: c for c, k in enumerate(keys[:-1])}
+    for i, item in enumerate(scored):
+        if item.sentence.role is not Role.CONTENT:
+            continue
+        stems = item.words or terms(stemmer, item.sentence.text)
+        if not stems:
+            continue
+        sentences.append(i)
+        starts.append(len(words))
+        scores = [item.scores.get(k, 0.0) for k in keys[:-1]]
+        base.append(_vote(scores, floor))
+        own: dict[str, list[float]] = {}
+        for hit in item.hits:  # a keyword's points, under each of its stems
             for stem in hit.stems:
-                own[stem][hit.section] += hit.weight
-    out: dict[str, dict[str, float]] = {}
-    for stem in stems:
-        if stem in own:
-            left = {k: v - own[stem].get(k, 0.0) for k, v in item.scores.items()}
-            out[stem] = _votes(left, settings.min_score)
-        else:
-            out[stem] = base
-    return out
+                points = own.get(stem)
+                if points is None:
+                    points = own[stem] = scores.copy()
+                points[column[hit.section]] -= hit.weight
+        for stem in stems:
+            rest = own.get(stem)
+            if rest is not None:  # this word's sentence, as the rest of it votes
+                changed.append(len(words))
+                changed_votes.append(_vote(rest, floor))
+            row = index.get(stem)
+            if row is None:
+                row = index[stem] = len(index)
+            words.append(row)
+    starts.append(len(words))
+    width = len(keys)
+    return _Rows(
+        sentences,
+        np.array(starts, dtype=np.int64),
+        np.array(words, dtype=np.int64),
+        np.array(base, dtype=np.float64).reshape(-1, width),
+        np.array(changed, dtype=np.int64),
+        np.array(changed_votes, dtype=np.float64).reshape(-1, width),
+    )
 
 
 def learn(
     scored: Sequence[Scored],
-    matches: Mapping[int, Match],
     sections: Sequence[SectionConfig],
     settings: ClassifyConfig,
     stemmer: Stemmer,
     examples: Sequence[tuple[str, str]] = (),
 ) -> Vocabulary:
-    """Learn the vocabulary from the keyword scores of ``scored``.
-
-    ``matches``: each content sentence's own keyword hits, by index (so they can be
-    left out); ``examples``: further (section, sentence) pairs, e.g. earlier briefings'.
-    """
-    counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    support: dict[str, float] = defaultdict(float)
-    totals: dict[str, float] = defaultdict(float)
-    n = 0.0
-
-    def add(
-        votes: Mapping[str, Mapping[str, float]], sentence: Mapping[str, float], w: float
-    ) -> None:
-        nonlocal n
-        n += w
-        for k, v in sentence.items():
-            totals[k] += v * w
-        for stem, cast in votes.items():
-            support[stem] += w
-            table = counts[stem]
-            for k, v in cast.items():
-                table[k] += v * w
-
-    for i, item in enumerate(scored):
-        if item.sentence.role is not Role.CONTENT:
-            continue
-        stems = terms(stemmer, item.sentence.text)
-        if stems:
-            votes = sentence_votes(item, matches.get(i), stems, settings)
-            add(votes, _votes(item.scores, settings.min_score), 1.0)
-    known = {s.id for s in sections}
-    labelled = [
-        (s.id, text) for s in sections for text in (s.title, s.description, *s.examples) if text
-    ]
-    labelled += [(section, text) for section, text in examples if section in known]
-    for section, text in labelled:
-        vote = {section: 1.0}
-        add(dict.fromkeys(terms(stemmer, text), vote), vote, settings.learn_label_weight)
-    prior = {k: v / n for k, v in totals.items() if v > 0} if n else {}
-    frozen = {stem: dict(table) for stem, table in counts.items()}
-    return Vocabulary(frozen, dict(support), prior, settings.learn_prior)
+    """Learn the vocabulary from the keyword scores of ``scored`` (with their ``hits``,
+    so that keywords can be left out); ``examples``: further (section, sentence) pairs."""
+    return _learn(scored, sections, settings, stemmer, examples)[0]
 
 
-def fit(
+def _learn(
     scored: Sequence[Scored],
-    classifier: Classifier,
     sections: Sequence[SectionConfig],
     settings: ClassifyConfig,
     stemmer: Stemmer,
-    examples: Sequence[tuple[str, str]] = (),
-) -> tuple[Vocabulary, dict[int, Match]]:
-    """The vocabulary learned from the keyword layer's ``scored``, and each content
-    sentence's keyword hits (by index) that it was learned with."""
-    matches = {
-        i: classifier.match(s.sentence.text)
-        for i, s in enumerate(scored)
-        if s.sentence.role is Role.CONTENT and any(v > 0 for v in s.scores.values())
-    }
-    return learn(scored, matches, sections, settings, stemmer, examples), matches
+    examples: Sequence[tuple[str, str]],
+) -> tuple[Vocabulary, _Rows]:
+    keys = (*(s.id for s in sections), NONE)
+    index: dict[str, int] = {}
+    rows = _collect(scored, keys, settings, stemmer, index)
+    known = {s.id: j for j, s in enumerate(sections)}
+    labelled = [
+        (j, terms(stemmer, text))
+        for j, s in enumerate(sections)
+        for text in (s.title, s.description, *s.examples)
+        if text
+    ]
+    labelled += [(known[k], terms(stemmer, text)) for k, text in examples if k in known]
+    for _, stems in labelled:
+        for stem in stems:
+            index.setdefault(stem, len(index))
+
+    size, width = len(index), len(keys)
+    counts = np.zeros((size, width))
+    n = len(rows.sentences)
+    for first in range(0, n, BLOCK):
+        words, votes = rows.votes(first, min(n, first + BLOCK))
+        for k in range(width):
+            counts[:, k] += np.bincount(words, weights=votes[:, k], minlength=size)
+    support = np.bincount(rows.words, minlength=size).astype(np.float64)
+    totals = rows.base.sum(axis=0) if n else np.zeros(width)
+    label = settings.learn_label_weight
+    votes_cast = float(n)
+    for j, stems in labelled:
+        if not stems:
+            continue
+        ids = [index[s] for s in stems]
+        counts[ids, j] += label
+        support[ids] += label
+        totals[j] += label
+        votes_cast += label
+    prior = totals / votes_cast if votes_cast else np.zeros(width)
+    names = tuple(sorted(index, key=index.__getitem__))
+    vocab = Vocabulary(keys, index, names, counts, support, prior, settings.learn_prior)
+    return vocab, rows
 
 
 def refine(
     scored: Sequence[Scored],
-    classifier: Classifier,
     sections: Sequence[SectionConfig],
     settings: ClassifyConfig,
     stemmer: Stemmer,
     examples: Sequence[tuple[str, str]] = (),
 ) -> list[Scored]:
     """The keyword scores plus the learned evidence; each sentence's section is chosen
-    again, and its reasons say which learned terms weighed in."""
-    vocab, matches = fit(scored, classifier, sections, settings, stemmer, examples)
+    again, and its reasons say which learned terms weighed in. ``scored`` must carry
+    its keyword hits (the classifier keeps them when ``settings.learn``). A list is
+    refined in place, so a run never holds two copies of every sentence's score."""
+    vocab, rows = _learn(scored, sections, settings, stemmer, examples)
     ids = [s.id for s in sections]
+    none = len(ids)
     scale = settings.learn_weight
-    out: list[Scored] = []
-    for i, item in enumerate(scored):
-        if item.sentence.role is not Role.CONTENT:
-            out.append(item)
-            continue
-        stems = terms(stemmer, item.sentence.text)
-        evidence = vocab.evidence(sentence_votes(item, matches.get(i), stems, settings))
-        learned = {k: scale * sum(w for _, w in evidence.get(k, ())) for k in [*ids, NONE]}
-        total = {k: item.scores.get(k, 0.0) + learned[k] for k in ids}
-        best = max(ids, key=lambda k: (total[k], -ids.index(k)))
-        base = item.threshold or settings.min_score
-        threshold = base + min(OTHER_CAP * settings.min_score, learned[NONE])
-        section = best if total[best] >= threshold else OTHER
-        shown = sorted(evidence.get(best if section != OTHER else NONE, ()), key=lambda t: -t[1])
-        top = tuple((stem, round(scale * w, 4)) for stem, w in shown[:8])
-        reasons = _reasons(item, matches.get(i), section, best, top, base, threshold)
-        out.append(
-            replace(
-                item,
-                section=section,
-                score=round(total[best], 4),
-                scores={k: round(v, 4) for k, v in total.items()},
-                reasons=reasons,
-                threshold=round(threshold, 4),
-                learned=top,
+    cap = OTHER_CAP * settings.min_score
+    out = scored if isinstance(scored, list) else list(scored)
+    done = set(rows.sentences)
+    for i, item in enumerate(out):  # content without words to learn: keywords decide
+        if (item.hits or item.words) and i not in done:
+            out[i] = replace(item, hits=(), words=())
+    n = len(rows.sentences)
+    names = vocab.names
+    order = {k: -c for c, k in enumerate(ids)}  # ties go to the earlier section
+    for first in range(0, n, BLOCK):
+        last = min(n, first + BLOCK)
+        words, votes = rows.votes(first, last)
+        weights = vocab.weights(words, own=votes) * scale
+        starts = (rows.starts[first : last + 1] - rows.starts[first]).tolist()
+        sums = np.add.reduceat(weights, starts[:-1], axis=0).tolist()
+        rows_of = weights.tolist()
+        names_of = [names[w] for w in words.tolist()]
+        for j in range(first, last):
+            item = out[rows.sentences[j]]
+            learned = sums[j - first]
+            total = {k: item.scores.get(k, 0.0) + learned[c] for c, k in enumerate(ids)}
+            best = max(ids, key=lambda k: (total[k], order[k]))
+            base = item.threshold or settings.min_score
+            threshold = base + min(cap, learned[none])
+            section = best if total[best] >= threshold else OTHER
+            column = ids.index(best) if section != OTHER else none
+            a, b = starts[j - first], starts[j - first + 1]
+            found = [(rows_of[r][column], names_of[r]) for r in range(a, b) if rows_of[r][column]]
+            found.sort(key=lambda t: -t[0])
+            top = tuple((stem, round(w, 4)) for w, stem in found[:SHOWN])
+            out[rows.sentences[j]] = Scored(  # not replace(): this loop is the hot one
+                item.sentence,
+                section,
+                round(total[best], 4),
+                {k: round(v, 4) for k, v in total.items()},
+                _reasons(item, section, best, top, base, threshold),
+                round(threshold, 4),
             )
-        )
     return out
 
 
 def _reasons(
     item: Scored,
-    match: Match | None,
     section: str,
     best: str,
     top: Sequence[tuple[str, float]],
@@ -263,12 +325,12 @@ def _reasons(
     if best == item.section or (item.section == OTHER and best == _keyword_best(item)):
         reasons = [r for r in item.reasons if not r.startswith(("below ", "+"))]
     else:
-        reasons = list(match.terms.get(best, ())) if match else []
+        reasons = [hit.label for hit in item.hits if hit.section == best]
         if item.section != OTHER:
             reasons.append(f"keywords alone: {item.section} {item.score:.2f}")
     if top:
         label = "learned" if section != OTHER else "learned other"
-        reasons.append(f"{label}: " + ", ".join(f"~{stem} {w:+.2f}" for stem, w in top[:5]))
+        reasons.append(f"{label}: " + ", ".join(f"~{stem} {w:+.2f}" for stem, w in top))
     if section == OTHER:
         extra = [r for r in item.reasons if r.startswith("+")]
         reasons.append(f"below {threshold:.2f}")
@@ -276,6 +338,18 @@ def _reasons(
         if threshold - base > 1e-9:
             reasons.append(f"+{threshold - base:.2f} learned other")
     return tuple(reasons)
+
+
+_LEARNED = re.compile(r"~(\S+) ([+-]\d+\.\d+)")
+
+
+def learned_terms(item: Scored) -> dict[str, float]:
+    """The learned terms named in ``item``'s reasons, with their points. The reasons are
+    the record (a sentence keeps no second copy of them: a run holds every sentence)."""
+    for reason in item.reasons:
+        if reason.startswith(("learned: ", "learned other: ")):
+            return {stem: float(w) for stem, w in _LEARNED.findall(reason)}
+    return {}
 
 
 def _keyword_best(item: Scored) -> str:

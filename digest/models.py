@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Role(StrEnum):
@@ -128,6 +129,15 @@ class Sentence:
     heading: str | None = None
 
 
+class Hit(NamedTuple):
+    """A keyword found in a sentence, with the points it gave its section."""
+
+    section: str
+    label: str
+    stems: tuple[str, ...]
+    weight: float
+
+
 @dataclass(frozen=True)
 class Scored:
     """A sentence with its section and why: the explanation an operator tunes by."""
@@ -138,7 +148,9 @@ class Scored:
     scores: Mapping[str, float] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     threshold: float = 0.0  # what the best section had to score (else: other)
-    learned: tuple[tuple[str, float], ...] = ()  # learned terms that weighed in, with points
+    # kept for the learned layer (with classify.learn), which drops them once read:
+    hits: tuple[Hit, ...] = ()  # its keywords
+    words: tuple[str, ...] = ()  # the words it learns from (``text.learnable``)
 
 
 @dataclass(frozen=True)

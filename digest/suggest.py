@@ -20,7 +20,7 @@ from .build import analyze
 from .classify import OTHER, Classifier
 from .config import LoadedConfig
 from .models import Role, Scored
-from .text import Stemmer
+from .text import MOOD, Stemmer
 
 _WORD = re.compile(r"\w+")
 MIN_LEARNED = 0.25  # below this a word is too loosely tied to the section to suggest
@@ -55,9 +55,10 @@ def suggest(loaded: LoadedConfig, *, on: Date | None = None, limit: int = 8) -> 
     analysis = analyze(loaded, on=on, stemmer=stemmer)
     final = list(analysis.scored)
     hints = {s.id: s.sections for s in analysis.sources}
-    classifier = Classifier(config.sections, config.classify, stemmer, hints)
+    settings = config.classify.model_copy(update={"learn": True})  # keep the hits
+    classifier = Classifier(config.sections, settings, stemmer, hints)
     keyword_only = classifier.classify([s.sentence for s in final])
-    vocab, matches = learn.fit(keyword_only, classifier, config.sections, config.classify, stemmer)
+    vocab = learn.learn(keyword_only, config.sections, settings, stemmer)
 
     content = [i for i, s in enumerate(final) if s.sentence.role is Role.CONTENT]
     having: dict[str, list[int]] = defaultdict(list)  # stem → sentences containing it
@@ -79,7 +80,7 @@ def suggest(loaded: LoadedConfig, *, on: Date | None = None, limit: int = 8) -> 
             if strength < MIN_LEARNED or stem in covered or not stem.isalpha():
                 continue
             rows = having.get(stem, [])
-            if len(rows) < MIN_SENTENCES or stem in learn.MOOD:
+            if len(rows) < MIN_SENTENCES or stem in MOOD:
                 continue
             weight = min(3.0, max(1.0, round((1 + 2 * strength) * 2) / 2))
             moved = _moves(final, rows, ids, {section.id: weight})
@@ -103,8 +104,8 @@ def suggest(loaded: LoadedConfig, *, on: Date | None = None, limit: int = 8) -> 
             stems = tuple(stemmer.stems(label))
             rows = [
                 i
-                for i, m in matches.items()
-                if any(h.section == section.id and h.label == label for h in m.hits)
+                for i in content
+                if any(h.section == section.id and h.label == label for h in keyword_only[i].hits)
             ]
             if len(rows) < 2 or not stems:
                 continue

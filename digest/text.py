@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -44,18 +45,45 @@ _ADJUNCT = re.compile(
 _CLAUSE_END = re.compile(r"[,;:()\[\]—–]|\s-\s|\s--\s")
 
 
-def adjunct_mask(text: str) -> list[bool]:
-    """For each token of ``tokens(text)``: whether it stands in an adjunct phrase, which
-    runs from its opening word to the next comma, dash, bracket or the sentence's end."""
-    text = text.replace("’", "'")
+# A word of each opener that is rarely anything else: only sentences holding one are
+# searched for adjuncts at all (most are not, and the search is the costly part).
+_ADJUNCT_WORDS = frozenset(
+    "amid amidst after following despite since before during ahead due because result "
+    "response reaction retaliation wake face midst context light heels backdrop according "
+    "while although though even".split()
+)
+
+
+def adjunct_spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    """Where ``text``'s adjunct phrases are (character offsets): each runs from its
+    opening word to the next comma, dash, bracket or the sentence's end. ``words``: the
+    text's ``tokens``, to skip the search when no opener can be there."""
+    if _ADJUNCT_WORDS.isdisjoint(words):
+        return []
     spans: list[tuple[int, int]] = []
-    for match in _ADJUNCT.finditer(text):
+    for match in _ADJUNCT.finditer(text.replace("’", "'")):
         end = _CLAUSE_END.search(text, match.end())
         spans.append((match.start(), end.start() if end else len(text)))
-    marks = [m.start() for m in _TOKEN.finditer(text)]
-    if not spans:
-        return [False] * len(marks)
-    return [any(a <= at < b for a, b in spans) for at in marks]
+    return spans
+
+
+def token_offsets(text: str) -> list[int]:
+    """Where each of ``tokens(text)`` starts."""
+    return [m.start() for m in _TOKEN.finditer(text.replace("’", "'"))]
+
+
+# Function words that carry mood rather than topic ("if", "would", "not"): left out of
+# content stems, but the learned layer reads them (risk is written in them).
+MOOD = frozenset("if would could might may unless not no never".split())
+
+
+def learnable(words: Sequence[str], stems: Sequence[str]) -> tuple[str, ...]:
+    """What the learned layer reads of a text, from its ``tokens`` and their stems:
+    content stems of three letters or more, then mood words, each once."""
+    found = [s for w, s in zip(words, stems, strict=True) if w not in STOPWORDS]
+    found = [s for s in found if len(s) > 2 and s.isalpha()]
+    found += [w for w in words if w in MOOD]
+    return tuple(dict.fromkeys(found))
 
 
 class Stemmer:

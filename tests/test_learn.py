@@ -32,7 +32,7 @@ def _run(texts: list[str], sections=SECTIONS, **settings: float | bool) -> list[
     scored = classifier.classify(_sentences(texts))
     if not config.learn:
         return scored
-    return learn.refine(scored, classifier, sections, config, stemmer)
+    return learn.refine(scored, sections, config, stemmer)
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -68,7 +68,7 @@ def test_a_word_no_keyword_covers_is_learned_from_the_day() -> None:
     with_ = {s.sentence.text: s for s in _run([*DAY, target])}
     assert without[target] == OTHER  # no keyword: keywords alone leave it out
     assert with_[target].section == "markets"
-    learned = dict(with_[target].learned)
+    learned = learn.learned_terms(with_[target])
     assert learned["carmak"] > 0.5 and learned["supplier"] > 0.5
     assert any(r.startswith("learned: ~carmak +") for r in with_[target].reasons)
 
@@ -78,7 +78,7 @@ def test_one_sentence_is_not_enough_to_learn_a_word() -> None:
     target = "Carmakers and their suppliers cut their outlook for the year."
     out = {s.sentence.text: s for s in _run([*day, target])}
     assert out[target].section == OTHER
-    assert not out[target].learned
+    assert not learn.learned_terms(out[target])
 
 
 def test_a_keyword_learns_where_its_sentences_go_on_other_evidence() -> None:
@@ -95,7 +95,7 @@ def test_a_keyword_learns_where_its_sentences_go_on_other_evidence() -> None:
     config = ClassifyConfig(min_score=2.0)
     classifier = Classifier(SECTIONS, config, stemmer)
     scored = classifier.classify(_sentences(day))
-    vocab, _ = learn.fit(scored, classifier, SECTIONS, config, stemmer)
+    vocab = learn.learn(scored, SECTIONS, config, stemmer)
     soy = stemmer.stem("soybeans")
     assert vocab.weight(soy, "markets") > 0.25
     assert vocab.weight(soy, "tariffs") == 0

@@ -177,3 +177,155 @@ def test_short_report_has_no_title_when_first_line_is_a_sentence() -> None:
 def test_empty_and_whitespace_documents() -> None:
     assert roles("") == []
     assert roles("   \n\n \t \n") == []
+
+
+# --------------------------------------------------------------------------- scraped residue
+# Shapes seen in real scraped articles (made-up text of the same shapes): each residue
+# becomes a boilerplate record of its own and the sentence it was glued to comes out clean.
+
+FLAT = " ".join(
+    f"Sentence number {n} of a long article says something about trade and tariffs."
+    for n in range(25)
+)  # a whole article flattened into one line, as scraped text often is
+
+
+def _content_and_boilerplate(text: str) -> tuple[list[str], list[str]]:
+    found = roles(text)
+    return (
+        [t for r, t in found if r == "content"],
+        [t for r, t in found if r == "boilerplate"],
+    )
+
+
+def test_script_residue_glued_to_the_last_sentence_is_cut_off() -> None:
+    text = (
+        "Headline\n\nThe talks ended on Sunday. The two sides will meet again in May. "
+        'var addthis_config = {"data_track_addressbar":false};\n'
+    )
+    content, boiler = _content_and_boilerplate(text)
+    assert content[-1] == "The two sides will meet again in May."
+    assert boiler == ['var addthis_config = {"data_track_addressbar":false};']
+
+
+def test_several_statements_and_json_residue_make_one_record() -> None:
+    text = (
+        "Headline\n\nPrices rose. window.dataLayer = window.dataLayer || []; "
+        "googletag.cmd.push(function() { googletag.display('ad-1'); });\n"
+    )
+    content, boiler = _content_and_boilerplate(text)
+    assert content == ["Prices rose."]
+    assert len(boiler) == 1 and boiler[0].startswith("window.dataLayer")
+
+
+def test_prose_that_mentions_a_function_is_not_code() -> None:
+    text = "Headline\n\nThe agency's main function (oversight of exports) was cut. It objected.\n"
+    content, boiler = _content_and_boilerplate(text)
+    assert boiler == []
+    assert content == ["The agency's main function (oversight of exports) was cut.", "It objected."]
+
+
+def test_bracketed_credits_and_the_caption_before_them() -> None:
+    text = (
+        "China imposes tariffs on 128 items\n\n"
+        "Shoppers walk past a display of fruit at a supermarket in Beijing, Friday, "
+        "March 23, 2018. [Photo: IC] BEIJING, April 2 (Xinhua) -- China suspended tariff "
+        "concessions on 128 items. (Photo/VCG) The list takes effect on Monday.\n"
+    )
+    found = roles(text)
+    assert found[0] == ("title", "China imposes tariffs on 128 items")
+    assert [r for r, _ in found[1:]] == [
+        "boilerplate",  # the caption: it dates the picture
+        "boilerplate",  # [Photo: IC]
+        "content",  # the dateline stays with its sentence
+        "boilerplate",  # (Photo/VCG)
+        "content",
+    ]
+    assert found[3][1].startswith("BEIJING, April 2 (Xinhua) -- China suspended")
+
+
+def test_a_datelined_lead_before_a_credit_is_not_a_caption() -> None:
+    text = (
+        "Title line\n\nBEIJING, June 16 -- China has unveiled a list of products. "
+        "(Photo/VCG) Approved by the State Council, the commission decided.\n"
+    )
+    assert [r for r, _ in roles(text)] == ["title", "content", "boilerplate", "content"]
+
+
+def test_an_undated_caption_that_opens_the_text_and_a_caption_without_a_full_stop() -> None:
+    opening = "Title\n\nAn employee works at a steel plant in Duisburg. [Photo/Agencies] China urged talks.\n"
+    assert [r for r, _ in roles(opening)] == ["title", "boilerplate", "boilerplate", "content"]
+    unstopped = (
+        "Title\n\nSpokesman Gao Feng at a press briefing in Beijing on Thursday, June 21, 2018 "
+        "[Photo: mofcom.gov.cn] The United States must change course.\n"
+    )
+    assert roles(unstopped)[1:] == [
+        (
+            "boilerplate",
+            "Spokesman Gao Feng at a press briefing in Beijing on Thursday, June 21, 2018",
+        ),
+        ("boilerplate", "[Photo: mofcom.gov.cn]"),
+        ("content", "The United States must change course."),
+    ]
+
+
+def test_a_parenthesis_inside_a_sentence_is_not_a_credit() -> None:
+    text = "Title\n\nThe ministry released images (photos of the port) on Monday.\n"
+    assert [r for r, _ in roles(text)] == ["title", "content"]
+
+
+def test_contributor_lines_author_notes_and_translation_notes() -> None:
+    text = (
+        "Title\n\nNote: The following is a translation of an article in Chinese. "
+        "Exports rose in May. Zhao Huanxin in Washington and Ren Xiaojin in Beijing "
+        "contributed to this story.\n\n"
+        "Growth will slow. The author is a senior fellow at a university in Beijing.\n"
+    )
+    found = roles(text)
+    assert [t for r, t in found if r == "content"] == ["Exports rose in May.", "Growth will slow."]
+    assert len([r for r, _ in found if r == "boilerplate"]) == 3
+
+
+def test_the_author_is_only_boilerplate_at_the_end() -> None:
+    text = "Title\n\nThe author is a former diplomat, the book says. Sales rose. Prices fell. Demand held.\n"
+    assert [r for r, _ in roles(text)][1] == "content"
+
+
+def test_a_bare_credit_word_in_lower_cased_text() -> None:
+    text = (
+        "Title\n\nthe quotas have caused prices to soar. Photo officials in two departments "
+        "of the customs administration declined to comment.\n"
+    )
+    found = roles(text)
+    assert ("boilerplate", "Photo") in found
+    assert (
+        "content",
+        "officials in two departments of the customs administration declined to comment.",
+    ) in found
+    cased = "Title\n\nPhoto exhibitions in Beijing drew crowds.\n"
+    assert [r for r, _ in roles(cased)] == ["title", "content"]
+
+
+def test_subheadings_run_into_a_flattened_article() -> None:
+    text = (
+        f"Title\n\n{FLAT} Driver of global growth, not economic aggressor In his speech, "
+        "the vice president accused China of unfair practices on trade.\n"
+    )
+    found = roles(text)
+    assert ("heading", "Driver of global growth, not economic aggressor") in found
+    assert found[-1] == (
+        "content",
+        "In his speech, the vice president accused China of unfair practices on trade.",
+    )
+
+
+def test_no_run_in_heading_in_an_ordinary_paragraph() -> None:
+    text = "Title\n\nCritics praised the novel The Great Gatsby for its style and its plot.\n"
+    assert [r for r, _ in roles(text)] == ["title", "content"]
+
+
+def test_a_long_unpunctuated_first_line_is_the_headline() -> None:
+    text = "China decides to impose additional tariffs on 50 bln USD of U.S. imports\n\nBEIJING -- It did.\n"
+    assert roles(text)[0] == (
+        "title",
+        "China decides to impose additional tariffs on 50 bln USD of U.S. imports",
+    )
