@@ -38,7 +38,7 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _UNCOMPARED = frozenset({"year", "date"})  # "in 2024" in two sentences proves nothing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Shape:
     scored: Scored
     stems: frozenset[str]

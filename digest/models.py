@@ -116,7 +116,7 @@ class Document:
     author: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per sentence of the run: no __dict__ each
 class Sentence:
     """One sentence (or title, heading, boilerplate line) of a document, in reading order."""
 
@@ -138,7 +138,7 @@ class Hit(NamedTuple):
     weight: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per sentence of the run: no __dict__ each
 class Scored:
     """A sentence with its section and why: the explanation an operator tunes by."""
 
@@ -153,7 +153,7 @@ class Scored:
     words: tuple[str, ...] = ()  # the words it learns from (``text.learnable``)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """Where an item's statement was found."""
 
@@ -167,7 +167,7 @@ class Citation:
     published: datetime | None = None  # when the article was published, if known
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One statement of the briefing, citing every source that made it."""
 
