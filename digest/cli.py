@@ -325,6 +325,7 @@ def suggest(config_path: Path, as_json: bool, limit: int, on: str | None) -> Non
     with _errors():
         from dataclasses import asdict
 
+        from .suggest import MIN_LEARNED, MIN_SENTENCES
         from .suggest import suggest as run
 
         loaded = _load(config_path)
@@ -342,7 +343,11 @@ def suggest(config_path: Path, as_json: bool, limit: int, on: str | None) -> Non
             }
             click.echo(json.dumps(record, ensure_ascii=False, indent=2))
             return
-        click.echo(f"{found.sentences} content sentences read from the sources.")
+        click.echo(
+            f"{found.sentences} content sentences read from the sources. Suggested: words in "
+            f"at least {MIN_SENTENCES} of them that lean to a section by {MIN_LEARNED} or more "
+            "(0: chance, 1: only there); a day's worth of articles gives the most."
+        )
         for section in loaded.config.sections:
             click.echo(f"\n{section.id} ({section.title})")
             adds = found.add.get(section.id, ())
