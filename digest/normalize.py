@@ -138,6 +138,7 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
     paragraph = 0
     has_title = any(b.kind == "title" for b in document.blocks)
     first_line = True
+    lowered = _lowered(document)
 
     def emit(role: Role, text: str) -> None:
         out.append(
@@ -171,7 +172,7 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
         ):
             if kind is Role.CONTENT:
                 paragraph += 1
-                for role, piece in pieces(text, rules):
+                for role, piece in pieces(text, rules, lowered=lowered):
                     emit(role, piece)
                     if role is Role.HEADING:
                         heading = piece
@@ -298,7 +299,10 @@ _CODE_START = re.compile(
 _CREDIT = re.compile(
     r"[\[(]\s*(?:[A-Z][\w.&-]*\s+){0,3}(?:file\s+)?"
     r"(?:photo|image|picture|pic|video|graphic|illustration|screenshot|credit)s?\b"
-    r"[^\[\]()]{0,80}[\])]",
+    # then who took it (after ":" "/" "|" "by" "via" "courtesy" …) or nothing: "(video
+    # jockey)" in "VJ (video jockey) Adam Curry" is a gloss, not a credit
+    r"(?:\s*(?:[:/|]|by\b|via\b|courtesy\b|provided\b|from\b|credit\b)[^\[\]()]{0,80})?"
+    r"\s*[\])]",
     re.IGNORECASE,
 )
 # A credit word left at the head of a sentence when its brackets were lost, in text that
@@ -338,8 +342,9 @@ _CREDIT_SENTENCES = (
 _AUTHOR_NOTE = re.compile(r"(?:The\s+)?(?:author|writer)s?\s+(?:is|are|was)\s+\S.{0,400}")
 
 
-def pieces(text: str, rules: Rules) -> list[tuple[Role, str]]:
-    """A content paragraph as sentences and the boilerplate inside it, in text order."""
+def pieces(text: str, rules: Rules, *, lowered: bool = False) -> list[tuple[Role, str]]:
+    """A content paragraph as sentences and the boilerplate inside it, in text order.
+    ``lowered``: the document is stored lower-cased (see ``_lowered``)."""
     out: list[tuple[Role, str]] = []
     flattened = len(text) >= _FLATTENED
     for is_residue, part in _residue_split(text):
@@ -350,13 +355,31 @@ def pieces(text: str, rules: Rules) -> list[tuple[Role, str]]:
             if flattened and (head := _run_in_heading(sentence)):
                 out.append((Role.HEADING, head))
                 sentence = sentence[len(head) :].lstrip()
-            bare = _BARE_CREDIT.match(sentence)
+            bare = _BARE_CREDIT.match(sentence) if lowered else None
             if bare and not any(w[:1].isupper() for w in sentence[bare.end() :].split()):
                 out.append((Role.BOILERPLATE, sentence[: bare.end()].strip()))
                 sentence = sentence[bare.end() :]
             credit = _is_credit_sentence(sentence, rules)
             out.append((Role.BOILERPLATE if credit else Role.CONTENT, sentence))
     return _captions(out)
+
+
+def _lowered(document: Document) -> bool:
+    """Whether the text is stored lower-cased (names and all: "officials in beijing"), as
+    some corpora are: only there is a capital after a word a sign of a new sentence. In
+    ordinary text "Images from camera phones …" is a sentence, not a credit."""
+    words = inner = 0
+    for block in document.blocks:
+        if block.kind != "paragraph":
+            continue
+        for line in block.lines:
+            previous = "."
+            for word in line.split():
+                if word[:1].isalpha() and previous[-1:] not in '.!?:"”':
+                    inner += 1
+                    words += word[0].isupper()
+                previous = word
+    return inner >= 50 and words / inner < 0.01
 
 
 # A subheading run into the sentence after it when the markup was lost: "Driver of global
