@@ -55,7 +55,7 @@ MIN_SUPPORT = 2  # sentences a word must appear in before it is learned
 # unbounded it would undo what the keywords place (measured: issue 12's closing note).
 OTHER_CAP = 0.25
 MIN_WEIGHT = 0.05  # weights below this are noise and count for nothing
-BLOCK = 8192  # sentences scored at once: bounds the arrays of one block
+BLOCK = 2048  # sentences scored at once: bounds the arrays (and lists) of one block
 SHOWN = 5  # learned terms named in a sentence's reasons
 
 
