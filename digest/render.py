@@ -60,6 +60,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 import markdown as markdown_lib
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
@@ -128,12 +129,17 @@ def builtin_templates() -> Path:
 
 
 def environment(user_templates: Path | None) -> jinja2.Environment:
-    """A fresh Jinja environment; built per call so no state leaks between briefings."""
+    """A fresh Jinja environment; built per call so no state leaks between briefings.
+
+    Sandboxed: a template (the user's folder may hold one somebody else wrote) reaches
+    only the briefing's data and our filters, never Python's internals
+    (``cycler.__init__.__globals__`` and the like), so it cannot run commands, read
+    files or call servers."""
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
     loaders.append(jinja2.FileSystemLoader(str(builtin_templates())))
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         # "briefing.html.j2" ends in .j2, so the inner extension must be listed too.
         autoescape=jinja2.select_autoescape(
@@ -668,6 +674,12 @@ def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]
     except jinja2.TemplateNotFound as exc:
         owner = f"{template.filename or name}: " if template else ""
         raise RenderError(f"{owner}template not found: {exc.name}") from exc
+    except SecurityError as exc:
+        owner = template.filename if template and template.filename else name
+        raise RenderError(
+            f"{_where(exc, owner)}: refused by the template sandbox (templates may read the "
+            f"briefing's data only): {exc}"
+        ) from exc
     except Exception as exc:
         owner = template.filename if template and template.filename else name
         raise RenderError(f"{_where(exc, owner)}: {exc}") from exc

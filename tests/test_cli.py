@@ -186,3 +186,31 @@ def test_python_dash_m_digest() -> None:
         [sys.executable, "-m", "digest", "--help"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and "build" in done.stdout
+
+
+def test_a_hostile_user_template_is_refused_and_nothing_is_written(
+    runner: CliRunner, project: Path, tmp_path: Path
+) -> None:
+    """Issue 13 (6): a template that reaches for os.popen fails with a clear RenderError;
+    the command it tried never runs and no briefing file is written."""
+    marker = tmp_path / "pwned"
+    templates = project / "mytemplates"
+    templates.mkdir()
+    (templates / "briefing.md.j2").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('touch " + str(marker) + "').read() }}\n",
+        encoding="utf-8",
+    )
+    config = project / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "output:\n", "output:\n  templates: mytemplates\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    out = project / "out"
+    result = runner.invoke(
+        main, ["build", "-c", str(config), "-o", str(out), "--date", "2025-06-06"]
+    )
+    assert result.exit_code == 1
+    assert "briefing.md.j2" in result.output and "sandbox" in result.output
+    assert "Traceback" not in result.output
+    assert not marker.exists()
+    assert not out.exists() or not any(out.iterdir())

@@ -767,3 +767,30 @@ def test_new_badges_only_when_something_is_not_new(briefing: Briefing) -> None:
     html = render(some, ["html"])["html"].decode("utf-8")
     assert html.count('<span class="new">new</span>') == len(some.shown_items) - 1
     assert '&nbsp;<span class="repeat">reported 18 November</span>' in html
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ lipsum.__globals__['os'].popen('id').read() }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ joiner.__init__.__globals__.__builtins__.open('/etc/passwd').read() }}",
+        "{% set x = briefing.sections.append(1) %}",  # no changing the briefing either
+    ],
+)
+def test_templates_are_sandboxed(tmp_path: Path, briefing: Briefing, payload: str) -> None:
+    """A template somebody else wrote runs no command, reads no file, calls no server."""
+    (tmp_path / "briefing.md.j2").write_text(f"# hi\n{payload}\n", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"briefing\.md\.j2.*(sandbox|unsafe|no attribute)"):
+        render(briefing, ["md"], user_templates=tmp_path)
+
+
+def test_the_sandbox_leaves_ordinary_templates_alone(tmp_path: Path, briefing: Briefing) -> None:
+    (tmp_path / "briefing.md.j2").write_text(
+        "{% for s in briefing.sections %}{{ s.title|upper }} {{ s.items|length }};{% endfor %}"
+        "{{ date_iso }} {{ briefing.title.split(':')[0] }}\n",
+        encoding="utf-8",
+    )
+    out = render(briefing, ["md"], user_templates=tmp_path)["md"].decode()
+    assert out.endswith("2026-11-21 US–China\n") and ";" in out
