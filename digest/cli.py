@@ -390,12 +390,18 @@ def _formats(value: str | None) -> list[str] | None:
 def _date(value: str | None) -> Date | None:
     if value is None:
         return None
+    from .config import check_date
+
     try:
-        return Date.fromisoformat(value)
+        day = Date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--date"
         ) from None
+    try:
+        return check_date(day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--date") from None
 
 
 def _logging(level: int, log_file: Path | None = None) -> None:

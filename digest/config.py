@@ -106,8 +106,15 @@ class BriefingConfig(_Noted):
     @field_validator("window")
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
+        if value is not None and parse_duration(value) > MAX_WINDOW:
+            raise ValueError(f"{value!r} is longer than any briefing window (ten years at most)")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _on_the_calendar(cls, value: Date | None) -> Date | None:
         if value is not None:
-            parse_duration(value)
+            check_date(value)
         return value
 
     @property
@@ -240,6 +247,32 @@ WebSource = FeedSource | PageSource
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _no_control_characters(value: object) -> object:
+    """A name of a file or folder must not hold a NUL or other control character: the
+    operating system refuses it, mid-build, after some files were written."""
+    if isinstance(value, str):
+        for ch in value:
+            if ord(ch) < 32 or ord(ch) == 127:
+                raise ValueError(f"contains the control character U+{ord(ch):04X}")
+    return value
+
+
+MAX_WINDOW = timedelta(days=3660)  # ten years: the longest window a briefing may read
+# Briefing dates for which "the day before, less the longest window" and "the day after"
+# are still dates Python can represent (9999-12-31 + 1 day overflows).
+FIRST_DATE, LAST_DATE = Date(1000, 1, 1), Date(9998, 12, 31)
+
+
+def check_date(value: Date) -> Date:
+    """A briefing date the calendar arithmetic can handle; ValueError otherwise."""
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(
+            f"{value.isoformat()} is outside the dates a briefing can have "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})"
+        )
+    return value
 
 
 def parse_duration(value: str) -> timedelta:
@@ -472,6 +505,11 @@ class OutputConfig(_Model):
     pdf: PdfConfig = Field(default_factory=PdfConfig)
     """The PDF's paper size and PDF standard."""
 
+    @field_validator("directory", "file_name", "templates", "archive", "latest", mode="before")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return _no_control_characters(value)
+
     @field_validator("archive")
     @classmethod
     def _plain_folder(cls, value: str | None) -> str | None:
@@ -522,6 +560,12 @@ class StateConfig(_Model):
 
     path: str = ".digest-state/state.sqlite"
     """The SQLite file (relative to the config file); its folder also holds the run lock."""
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return _no_control_characters(value)
+
     repeated: Literal["show", "mark", "hide"] = "mark"
     """Items an earlier briefing already carried: ``show`` them as if new, ``mark`` them
     ("reported 5 June"), or ``hide`` them."""

@@ -332,3 +332,59 @@ def test_bad_window_and_undated_policy(tmp_path: Path) -> None:
         for p in found
     ), found
     assert any(":4: briefing.undated: Input should be 'keep' or 'drop'" in p for p in found), found
+
+
+# --------------------------------------------------------------------------- issue 13 (11)
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("  date: 9999-12-31", "briefing.date"),
+        ("  date: 0001-01-01", "briefing.date"),
+        ("  window: 200000w", "briefing.window"),
+    ],
+)
+def test_dates_and_windows_off_the_calendar_are_config_errors(
+    tmp_path: Path, line: str, field: str
+) -> None:
+    """They used to pass `validate` and crash `build` with OverflowError."""
+    text = GOOD.replace("  title: Test briefing\n", f"  title: Test briefing\n{line}\n")
+    found = problems(tmp_path, text)
+    assert len(found) == 1 and f"config.yaml:3: {field}:" in found[0], found
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_build_with_a_date_off_the_calendar_is_a_usage_error(tmp_path: Path, day: str) -> None:
+    from click.testing import CliRunner
+
+    from digest.cli import main
+
+    text = GOOD.replace("  title: Test briefing\n", "  title: Test briefing\n  window: 36h\n")
+    path = write(tmp_path, text)
+    result = CliRunner().invoke(main, ["build", "-c", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output  # the config itself is fine
+    result = CliRunner().invoke(
+        main, ["build", "-c", str(path), "-o", str(tmp_path / "o2"), "--date", day]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--date" in result.output and "outside the dates" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o2").exists()
+
+
+@pytest.mark.parametrize(
+    ("block", "field"),
+    [
+        ('output:\n  file_name: "brief\\0ing-{date}"\n', "output.file_name"),
+        ('output:\n  latest: "latest\\0"\n', "output.latest"),
+        ('output:\n  archive: "arch\\0ive"\n', "output.archive"),
+        ('output:\n  directory: "out\\0"\n', "output.directory"),
+        ('state:\n  path: "state\\x01.sqlite"\n', "state.path"),
+    ],
+)
+def test_control_characters_in_file_names_are_config_errors(
+    tmp_path: Path, block: str, field: str
+) -> None:
+    """Issue 13 (12): a NUL in a name used to pass `validate` and fail the build midway."""
+    found = problems(tmp_path, GOOD + block)
+    assert len(found) == 1 and f"{field}: contains the control character" in found[0], found
