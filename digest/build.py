@@ -636,6 +636,10 @@ def _written_briefing(directory: Path, stem: str) -> Briefing:
     path = directory / f"{stem}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:  # 200,000 nested brackets: not anything digest wrote
+        raise DeliveryError(
+            f"cannot read {path} (nested too deeply to be a briefing); rebuild the briefing"
+        ) from None
     except (OSError, ValueError) as exc:
         raise DeliveryError(
             f"cannot read {path} ({exc}); build the briefing with the json format first"

@@ -417,7 +417,12 @@ def _logging(level: int, log_file: Path | None = None) -> None:
     to_stderr.setFormatter(logging.Formatter("%(levelname_lower)s: %(message)s"))
     handlers: list[logging.Handler] = [to_stderr]
     if log_file is not None:
-        to_file = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+        try:  # opened now: a log file that cannot be written stops the run before it starts
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot write to {log_file}: {exc.strerror or exc}", param_hint="--log-file"
+            ) from None
         to_file.setLevel(min(level, logging.INFO))
         to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         handlers.append(to_file)

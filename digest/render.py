@@ -275,7 +275,7 @@ def from_json(data: Mapping[str, Any]) -> Briefing:
             ),
             tracked=bool(data.get("tracked")),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise RenderError(f"not a briefing JSON document this digest can read: {exc!r}") from exc
 
 

@@ -142,3 +142,22 @@ def test_email_commands_need_an_email_section(tmp_path: Path, command: str) -> N
     args = [command, "-c", str(tmp_path / "config.yaml"), "--date", DAY]
     result = run(*args, "--email") if command == "build" else run(*args)
     assert result.exit_code == 1 and "email:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 200_000 + "]" * 200_000, '{"schema": ' + "[" * 200_000 + "]" * 200_000 + "}"],
+)
+def test_send_with_a_json_nested_too_deep_is_an_error_not_a_traceback(
+    tmp_path: Path, body: str
+) -> None:
+    """Issue 13 (14): `digest send` on a briefing JSON 200,000 brackets deep."""
+    config = project(tmp_path, free_port())
+    (tmp_path / "out").mkdir(exist_ok=True)
+    (tmp_path / "out" / f"briefing-{DAY}.json").write_text(body, encoding="utf-8")
+    result = run("send", "-c", str(config), "--date", DAY, "--eml", str(tmp_path / "x.eml"))
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # an error the CLI handled
+    assert "Traceback" not in result.output and "RecursionError" not in result.stderr
+    assert "nested too deeply" in result.stderr or "cannot read" in result.stderr
+    assert not (tmp_path / "x.eml").exists()

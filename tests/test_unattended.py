@@ -237,3 +237,19 @@ def test_log_file(project: Path) -> None:
     assert result.stdout == "" and result.stderr == ""  # cron mails nothing when all is well
     text = log.read_text(encoding="utf-8")
     assert " INFO built the briefing of 2" in text and "briefing-" in text
+
+
+def test_a_log_file_that_cannot_be_written_stops_the_run_before_it_starts(
+    project: Path,
+) -> None:
+    """Issue 13 (10): it used to fail at the first log line, after the files were written
+    and before the email went out."""
+    log = project / "missing-folder" / "digest.log"
+    result = CliRunner().invoke(
+        main,
+        ["--log-file", str(log), "build", "-c", str(project / "config.yaml"), "-f", "md"],
+    )
+    assert result.exit_code == 2, result.output
+    assert "--log-file" in result.stderr and "cannot write to" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (project / "out").exists()
