@@ -12,6 +12,8 @@ import difflib
 import glob
 import os
 import re
+import re._constants as re_constants  # the parser behind re; no other way to read a pattern
+import re._parser as re_parser
 import types
 import typing
 from collections.abc import Iterator
@@ -429,7 +431,9 @@ class BoilerplateConfig(_Model):
     """Lines that are never content (credits, calls to action), on top of the built-in list."""
 
     patterns: list[str] = Field(default_factory=list)
-    """Regular expressions matched against a whole line (case-insensitive)."""
+    """Regular expressions matched against a whole line, or a whole sentence of a paragraph
+    (case-insensitive). One that repeats a repetition, such as ``(a+)+``, is refused: it
+    can take exponential time on a line it almost matches."""
 
     @field_validator("patterns")
     @classmethod
@@ -437,9 +441,44 @@ class BoilerplateConfig(_Model):
         for pattern in value:
             try:
                 re.compile(pattern, re.IGNORECASE)  # as normalize.Rules compiles it
+                nested = _nested_repeat(re_parser.parse(pattern, re.IGNORECASE))
             except (re.error, OverflowError, RecursionError) as exc:
                 raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+            if nested:
+                raise ValueError(
+                    f"regular expression {pattern!r} repeats a repetition ({nested}): on a "
+                    "line that almost matches it takes exponential time; write it without "
+                    "the outer repeat, or make the inner one possessive (a++) or atomic"
+                )
         return value
+
+
+_REPEATS = {re_constants.MAX_REPEAT, re_constants.MIN_REPEAT}
+
+
+def _nested_repeat(parsed: Any, inside: bool = False) -> str:
+    """Where a pattern repeats something that itself repeats without bound, such as
+    ``(a+)+`` or ``(\\w+\\s?)*``: the shape behind catastrophic backtracking. Possessive
+    repeats and atomic groups cannot backtrack, so they are fine."""
+    for op, av in parsed:
+        if op in _REPEATS:
+            low, high, sub = av
+            unbounded = high == re_constants.MAXREPEAT
+            if inside and unbounded:
+                return "an unbounded repeat inside another"
+            if found := _nested_repeat(sub, inside or high > 1):
+                return found
+        elif op is re_constants.SUBPATTERN:
+            if found := _nested_repeat(av[3], inside):
+                return found
+        elif op is re_constants.BRANCH:
+            for branch in av[1]:
+                if found := _nested_repeat(branch, inside):
+                    return found
+        elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT):
+            if found := _nested_repeat(av[1], inside):
+                return found
+    return ""
 
 
 class FetchConfig(_Model):

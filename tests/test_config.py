@@ -388,3 +388,17 @@ def test_control_characters_in_file_names_are_config_errors(
     """Issue 13 (12): a NUL in a name used to pass `validate` and fail the build midway."""
     found = problems(tmp_path, GOOD + block)
     assert len(found) == 1 and f"{field}: contains the control character" in found[0], found
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(\w+\s?)*$", r"(?:[a-z]+)+x", r"(x+x+)+y"])
+def test_catastrophic_boilerplate_patterns_are_config_errors(tmp_path: Path, pattern: str) -> None:
+    """Issue 13 (8): `(a+)+$` against a long line of a's hung the run."""
+    found = problems(tmp_path, GOOD + f"boilerplate:\n  patterns: ['{pattern}']\n")
+    assert len(found) == 1 and "boilerplate.patterns" in found[0], found
+    assert "repeats a repetition" in found[0]
+
+
+@pytest.mark.parametrize("pattern", [r"(?:a++)+$", r"(?>a+)+$", r"photo\s*:.{0,120}", r"(a|b)+"])
+def test_safe_boilerplate_patterns_pass(tmp_path: Path, pattern: str) -> None:
+    loaded = config.load(write(tmp_path, GOOD + f"boilerplate:\n  patterns: ['{pattern}']\n"))
+    assert loaded.config.boilerplate.patterns == [pattern]
