@@ -462,7 +462,7 @@ def _nested_repeat(parsed: Any, inside: bool = False) -> str:
     repeats and atomic groups cannot backtrack, so they are fine."""
     for op, av in parsed:
         if op in _REPEATS:
-            low, high, sub = av
+            _, high, sub = av
             unbounded = high == re_constants.MAXREPEAT
             if inside and unbounded:
                 return "an unbounded repeat inside another"
@@ -475,9 +475,10 @@ def _nested_repeat(parsed: Any, inside: bool = False) -> str:
             for branch in av[1]:
                 if found := _nested_repeat(branch, inside):
                     return found
-        elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT):
-            if found := _nested_repeat(av[1], inside):
-                return found
+        elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT) and (
+            found := _nested_repeat(av[1], inside)
+        ):
+            return found
     return ""
 
 
