@@ -410,7 +410,11 @@ def _folder_hash(folder: Path | None) -> str:
     if folder is not None and folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             total.update(str(path.relative_to(folder)).encode("utf-8", "surrogatepass") + b"\0")
-            total.update(hashlib.sha256(path.read_bytes()).digest())
+            try:
+                total.update(hashlib.sha256(path.read_bytes()).digest())
+            except OSError as exc:  # unreadable: its error stands in for it (a template
+                # the briefing uses then fails to render, naming the file; others are idle)
+                total.update(f"unreadable: {exc.errno}".encode())
     return total.hexdigest()
 
 

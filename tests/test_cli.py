@@ -214,3 +214,30 @@ def test_a_hostile_user_template_is_refused_and_nothing_is_written(
     assert "Traceback" not in result.output
     assert not marker.exists()
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_an_unreadable_file_in_the_templates_folder_does_not_stop_the_build(
+    runner: CliRunner, project: Path
+) -> None:
+    """Issue 13 (13): it raised PermissionError while fingerprinting the templates, on
+    every build. A file even root cannot read stands in for it: /proc/self/mem."""
+    templates = project / "mytemplates"
+    templates.mkdir()
+    (templates / "notes.bin").symlink_to("/proc/self/mem")
+    config = project / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "output:\n", "output:\n  templates: mytemplates\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    out = project / "out"
+    result = runner.invoke(
+        main, ["build", "-c", str(config), "-o", str(out), "-f", "md", "--date", "2025-06-06"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "briefing-2025-06-06.md").exists()
+    (templates / "briefing.md.j2").symlink_to("/proc/self/mem")  # one the briefing uses
+    result = runner.invoke(
+        main, ["build", "-c", str(config), "-o", str(out), "-f", "md", "--date", "2025-06-06"]
+    )
+    assert result.exit_code == 1 and "briefing.md.j2" in result.output, result.output
+    assert isinstance(result.exception, SystemExit)
