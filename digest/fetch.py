@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,6 +34,53 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 64 * 1024
+
+
+_DECODED = ("gzip", "x-gzip", "deflate")
+
+
+class _OverLimit(Exception):
+    pass
+
+
+class _Decoder:
+    """One content coding undone incrementally, never yielding more than ``limit`` bytes
+    in all (a bomb stops at the cap, its unconsumed input left unread)."""
+
+    def __init__(self, coding: str, limit: int) -> None:
+        self.coding = coding
+        self.limit = limit
+        self.produced = 0
+        self.zlib: Any = None
+        if coding != "deflate":
+            self.zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.head = b""  # deflate: bytes held until its first two tell zlib from raw
+
+    def feed(self, data: bytes) -> bytes:
+        if self.zlib is None:
+            self.head += data
+            if len(self.head) < 2:
+                return b""
+            first, second = self.head[0], self.head[1]
+            wrapped = first & 0x0F == 8 and (first << 8 | second) % 31 == 0
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            data, self.head = self.head, b""
+        out = self.zlib.decompress(data, self.limit + 1 - self.produced)
+        self.produced += len(out)
+        if self.produced > self.limit or self.zlib.unconsumed_tail:
+            raise _OverLimit
+        return bytes(out)
+
+    def flush(self) -> bytes:
+        if self.zlib is None:  # fewer than two bytes in all
+            self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            data, self.head = self.head, b""
+            return self.feed(data) + self.flush()
+        out = self.zlib.flush()
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise _OverLimit
+        return bytes(out)
 
 
 @dataclass(frozen=True)
@@ -304,35 +352,47 @@ class Fetcher:
         )
 
     async def _body(self, response: httpx.Response) -> bytes:
-        """The decoded body, never holding more than ``max_bytes`` of it: gzip and deflate
-        are decoded here, a bounded step at a time, so a gzip bomb costs only the cap."""
+        """The decoded body, never holding more than ``max_bytes`` of it at any stage.
+
+        digest asks for gzip and deflate only, and decodes them itself from the raw bytes,
+        a bounded step at a time, so a compression bomb costs only the cap; codings
+        stacked by the server ("gzip, gzip") are undone in turn, each under the cap. Any
+        other coding (br, zstd, …) is refused as this source's failure rather than left to
+        a decoder that would expand a whole chunk at once. "deflate" is taken with or
+        without its zlib header, as browsers take it."""
         limit = self.policy.max_bytes
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
-            decoder = zlib.decompressobj(wbits)
-            chunks: list[bytes] = []
-            size = 0
-            try:
-                async for raw in response.aiter_raw(_CHUNK):
-                    data = decoder.decompress(raw, limit + 1 - size)
-                    size += len(data)
-                    chunks.append(data)
-                    if size > limit or decoder.unconsumed_tail:
-                        raise SourceError(f"response body over the {_limit(self)} limit")
-                chunks.append(decoder.flush())
-            except zlib.error as exc:
-                raise SourceError(f"cannot decode the {encoding} response body: {exc}") from None
-            body = b"".join(chunks)
-        else:
-            parts: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes(_CHUNK):
-                size += len(chunk)
+        header = response.headers.get("content-encoding", "")
+        codings = [c.strip().lower() for c in header.split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        unknown = [c for c in codings if c not in _DECODED]
+        if unknown:
+            raise SourceError(
+                f"the body is {unknown[0]}-encoded, which digest did not ask for and does not "
+                "decode (it asks for gzip or deflate)"
+            )
+        decoders = [_Decoder(c, limit) for c in reversed(codings)]  # last applied first
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for raw in response.aiter_raw(_CHUNK):
+                data = raw
+                for decoder in decoders:
+                    data = decoder.feed(data)
+                size += len(data)
                 if size > limit:
                     raise SourceError(f"response body over the {_limit(self)} limit")
-                parts.append(chunk)
-            body = b"".join(parts)
+                chunks.append(data)
+            for i, decoder in enumerate(decoders):
+                data = decoder.flush()
+                for later in decoders[i + 1 :]:
+                    data = later.feed(data)
+                size += len(data)
+                chunks.append(data)
+        except zlib.error as exc:
+            raise SourceError(f"cannot decode the {header.strip()} response body: {exc}") from None
+        except _OverLimit:
+            raise SourceError(f"response body over the {_limit(self)} limit") from None
+        body = b"".join(chunks)
         if len(body) > limit:
             raise SourceError(f"response body over the {_limit(self)} limit")
         return body

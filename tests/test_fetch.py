@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gzip as gzip_module
 import json
 import socket
+import zlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -1026,3 +1028,56 @@ def test_cli_strict_with_a_failed_source_exits_4_and_still_writes(
         "briefing-2025-06-06.md",
     ]
     assert result.stdout == ""  # off a terminal only warnings and errors, on stderr
+
+
+# --------------------------------------------------------------------------- issue 13 (1, 18)
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "gzip, br", "compress"])
+def test_codings_digest_did_not_ask_for_are_refused_without_decoding(
+    server: Loopback, coding: str
+) -> None:
+    """A 3.4 KB brotli bomb took 6.2 GB: httpx decoded it a whole chunk at a time."""
+    server.route(
+        "/feed.xml",
+        Reply(body=b"\x8b\x00" * 2000, content_type=RSS_TYPE, headers={"Content-Encoding": coding}),
+    )
+    reason, _ = failure(server.url("/feed.xml"))
+    assert "did not ask for and does not decode" in reason
+
+
+def test_stacked_gzip_is_decoded_in_turn(server: Loopback) -> None:
+    body = wire_feed(server.base).encode("utf-8")
+    twice = gzip_module.compress(gzip_module.compress(body))
+    server.route(
+        "/feed.xml",
+        Reply(body=twice, content_type=RSS_TYPE, headers={"Content-Encoding": "gzip, gzip"}),
+    )
+    fetched, _ = fetch(server.url("/feed.xml"))
+    assert fetched.body == body
+
+
+def test_a_stacked_gzip_bomb_stops_at_the_cap(server: Loopback) -> None:
+    bomb = gzip_module.compress(gzip_module.compress(b"\0" * 50_000_000))  # ~50 KB on the wire
+    server.route(
+        "/bomb",
+        Reply(body=bomb, content_type="text/plain", headers={"Content-Encoding": "gzip, gzip"}),
+    )
+    reason, _ = failure(server.url("/bomb"), Policy(max_bytes=100_000, retries=0))
+    assert reason == "response body over the 100000 byte limit"
+
+
+@pytest.mark.parametrize("wrap", [zlib.compress, _raw_deflate], ids=["zlib", "raw"])
+def test_deflate_with_or_without_its_zlib_header(server: Loopback, wrap: Any) -> None:
+    body = wire_feed(server.base).encode("utf-8")
+    server.route(
+        "/feed.xml",
+        Reply(body=wrap(body), content_type=RSS_TYPE, headers={"Content-Encoding": "deflate"}),
+    )
+    fetched, _ = fetch(server.url("/feed.xml"))
+    assert fetched.body == body
