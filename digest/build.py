@@ -549,6 +549,11 @@ def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[Source
         except SourceError as exc:
             errors.setdefault(raw.source_id, []).append(f"{raw.doc_id}: {exc}")
             continue
+        except Exception as exc:  # whatever one document does, it fails its source, not the run
+            log.debug("%s: %s", raw.source_id, raw.doc_id, exc_info=exc)
+            reason = f"{raw.doc_id}: cannot read it ({type(exc).__name__}: {exc})"
+            errors.setdefault(raw.source_id, []).append(reason[:300])
+            continue
         if document.blocks:
             documents.append(document)
         else:

@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError, ConfigProblem
+from .safeyaml import BoundedLoader, TooLarge
 
 Format = Literal["md", "html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = typing.get_args(Format)
@@ -770,6 +771,9 @@ def load(path: str | Path) -> LoadedConfig:
     path = Path(path)
     name = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError([ConfigProblem(name, None, "", _too_big(size))])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([ConfigProblem(name, None, "", "config file not found")]) from None
@@ -780,10 +784,14 @@ def load(path: str | Path) -> LoadedConfig:
 
 def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:
     """Validate config text; ``name`` is what error messages call the file."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([ConfigProblem(name, None, "", _too_big(len(text)))])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_ConfigLoader)
     except RecursionError:
         raise ConfigError([ConfigProblem(name, None, "", "nested too deeply")]) from None
+    except TooLarge as exc:
+        raise ConfigError([ConfigProblem(name, None, "", f"{exc} (alias bomb?)")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -817,6 +825,22 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
 
 class _TooLarge(Exception):
     pass
+
+
+MAX_CONFIG_BYTES = 1_000_000  # a real config is a few KB; this one is refused unread
+
+
+def _too_big(size: int) -> str:
+    return f"the file is {size:,} bytes; a config may have {MAX_CONFIG_BYTES:,} at most"
+
+
+class _ConfigLoader(BoundedLoader):
+    """Composes a config, counting nodes as it goes: the walker counts the expanded tree
+    too (aliases), but a huge plain file must stop before its tree is built."""
+
+    max_nodes = MAX_YAML_NODES
+    max_depth = 1_000  # deeper nesting gets its own error, with a line, from the walker
+    max_aliases = 10_000  # anchors for shared keyword lists are fine; the walker counts uses
 
 
 class _Walker:

@@ -27,6 +27,7 @@ from trafilatura.settings import set_date_params
 
 from digest.errors import SourceError
 from digest.models import Block, Document, RawDocument
+from digest.safeyaml import FrontMatterLoader, TooLarge
 
 __all__ = ["decode", "extract"]
 
@@ -319,13 +320,24 @@ def _drop_comments(text: str) -> str:
     return "".join(parts)
 
 
+MAX_FRONT_MATTER = 64 * 1024  # characters; an article's metadata is a few lines
+
+
 def _front_matter(text: str) -> tuple[_Meta, str]:
+    """Title, URL, date and author from YAML front matter. Front matter that is too big,
+    too deep, uses aliases or does not parse (``date: 2025-02-30``, ``!!float "x"``) is
+    dropped and the article read without it: it is one source's metadata, never a
+    reason to fail the build."""
     match = _FRONT_MATTER.match(text)
     if match is None:
         return _Meta(), text
+    block = match.group(1) or ""
     try:
-        data = yaml.safe_load(match.group(1) or "")
-    except yaml.YAMLError:
+        if len(block) > MAX_FRONT_MATTER:
+            raise TooLarge(f"front matter over {MAX_FRONT_MATTER} characters")
+        data = yaml.load(block, Loader=FrontMatterLoader)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        log.info("front matter ignored: %s", exc)
         data = {}
     if data is not None and not isinstance(data, dict):
         return _Meta(), text  # e.g. a thematic break and a setext heading, not front matter

@@ -402,3 +402,21 @@ def test_catastrophic_boilerplate_patterns_are_config_errors(tmp_path: Path, pat
 def test_safe_boilerplate_patterns_pass(tmp_path: Path, pattern: str) -> None:
     loaded = config.load(write(tmp_path, GOOD + f"boilerplate:\n  patterns: ['{pattern}']\n"))
     assert loaded.config.boilerplate.patterns == [pattern]
+
+
+def test_a_huge_config_is_refused_unread(tmp_path: Path) -> None:
+    """Issue 13 (7): 50 MB of list items took 182 s and 4.2 GB before the node limit."""
+    path = write(tmp_path, GOOD)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("junk:\n")
+        handle.writelines("- 1\n" for _ in range(500_000))  # 2 MB
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    [problem] = info.value.problems
+    assert "a config may have 1,000,000 at most" in str(problem)
+
+
+def test_too_many_nodes_stop_while_composing(tmp_path: Path) -> None:
+    text = GOOD + "junk: [" + ",".join(["1"] * 150_000) + "]\n"  # 300 KB: under the size cap
+    found = problems(tmp_path, text)
+    assert len(found) == 1 and "more than 100000 YAML nodes" in found[0], found

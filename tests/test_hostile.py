@@ -197,3 +197,81 @@ def test_a_gzip_bomb_costs_only_the_cap(tmp_path: Path) -> None:
     """The bomb's decoded size is never held: the fetch stops at max_bytes."""
     assert len(gzip_bomb(200 << 20)) < 1 << 20  # under a megabyte on the wire
     assert gzip.decompress(gzip_bomb(4 << 20)) == b"\0" * (4 << 20)  # a real gzip stream
+
+
+# --------------------------------------------------------------------------- issue 13 (2, 3)
+
+ALIAS_BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "title: *i\n"
+)  # about 400 bytes; nine levels of nine: 387 million elements if expanded
+
+FRONT_MATTERS = {
+    "impossible_date": "date: 2025-02-30\ntitle: Tariffs",
+    "deep": "title: " + "[" * 3000 + "]" * 3000,
+    "tagged": 'title: !!float "x"',
+    "alias_bomb": ALIAS_BOMB,
+    "huge": "title: Tariffs\nnotes: " + "x" * 200_000,
+}
+
+
+@pytest.mark.parametrize("kind", list(FRONT_MATTERS))
+def test_hostile_front_matter_is_dropped_and_the_article_kept(tmp_path: Path, kind: str) -> None:
+    """In a .md file and in a page served as text/markdown: each used to raise (or, the
+    alias bomb, take 323 s and 2.3 GB while holding the run lock) and end the build."""
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    article = f"---\n{FRONT_MATTERS[kind]}\n---\n\nOfficials said the tariffs on steel would rise again.\n"
+    (tmp_path / "samples" / "front.md").write_text(article, encoding="utf-8")
+    with Loopback() as server:
+        server.route("/front.md", Reply(body=article, content_type="text/markdown"))
+        text = (tmp_path / "config.yaml").read_text(encoding="utf-8")
+        text = text.replace(
+            "sources:\n",
+            "sources:\n  - kind: file\n    id: frontfile\n    path: samples/front.md\n"
+            f"  - kind: page\n    id: frontpage\n    url: {server.url('/front.md')}\n",
+            1,
+        )
+        (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(
+            main,
+            ["build", "-c", str(tmp_path / "config.yaml"), "-o", str(tmp_path / "out"),
+             "-f", "json", "--date", DAY],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / f"briefing-{DAY}.json").read_text(encoding="utf-8"))
+    status = {s["id"]: s["status"] for s in data["sources"]}
+    assert status["frontfile"] == "ok" and status["frontpage"] == "ok", data["sources"]
+    assert status["cnbc"] == "ok"
+
+
+def test_a_document_that_raises_fails_its_source_not_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong inside one document (here: a bug we plant in extraction for one
+    file) is that source's failure, with the reason; the rest of the briefing is built."""
+    from digest import extract as extract_module
+
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    real = extract_module.extract
+
+    def broken(raw):  # type: ignore[no-untyped-def]
+        if "short-report" in raw.doc_id:
+            raise ValueError("planted")
+        return real(raw)
+
+    monkeypatch.setattr(extract_module, "extract", broken)
+    result = CliRunner().invoke(
+        main,
+        ["build", "-c", str(tmp_path / "config.yaml"), "-o", str(tmp_path / "out"),
+         "-f", "json", "--date", DAY],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / f"briefing-{DAY}.json").read_text(encoding="utf-8"))
+    failed = {s["id"]: s["reason"] for s in data["sources"] if s["status"] == "failed"}
+    assert "ValueError: planted" in failed["short_report"]
