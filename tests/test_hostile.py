@@ -219,6 +219,17 @@ FRONT_MATTERS = {
 }
 
 
+def _build_json(folder: Path) -> dict:
+    """Build the briefing of ``folder/config.yaml`` as JSON (exit 0) and read it back."""
+    result = CliRunner().invoke(
+        main,
+        ["build", "-c", str(folder / "config.yaml"), "-o", str(folder / "out"),
+         "-f", "json", "--date", DAY],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads((folder / "out" / f"briefing-{DAY}.json").read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("kind", list(FRONT_MATTERS))
 def test_hostile_front_matter_is_dropped_and_the_article_kept(tmp_path: Path, kind: str) -> None:
     """In a .md file and in a page served as text/markdown: each used to raise (or, the
@@ -237,13 +248,7 @@ def test_hostile_front_matter_is_dropped_and_the_article_kept(tmp_path: Path, ki
             1,
         )
         (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
-        result = CliRunner().invoke(
-            main,
-            ["build", "-c", str(tmp_path / "config.yaml"), "-o", str(tmp_path / "out"),
-             "-f", "json", "--date", DAY],
-        )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    data = json.loads((tmp_path / "out" / f"briefing-{DAY}.json").read_text(encoding="utf-8"))
+        data = _build_json(tmp_path)
     status = {s["id"]: s["status"] for s in data["sources"]}
     assert status["frontfile"] == "ok" and status["frontpage"] == "ok", data["sources"]
     assert status["cnbc"] == "ok"
@@ -266,12 +271,6 @@ def test_a_document_that_raises_fails_its_source_not_the_build(
         return real(raw)
 
     monkeypatch.setattr(extract_module, "extract", broken)
-    result = CliRunner().invoke(
-        main,
-        ["build", "-c", str(tmp_path / "config.yaml"), "-o", str(tmp_path / "out"),
-         "-f", "json", "--date", DAY],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    data = json.loads((tmp_path / "out" / f"briefing-{DAY}.json").read_text(encoding="utf-8"))
+    data = _build_json(tmp_path)
     failed = {s["id"]: s["reason"] for s in data["sources"] if s["status"] == "failed"}
     assert "ValueError: planted" in failed["short_report"]
