@@ -16,7 +16,7 @@ import re._constants as re_constants  # the parser behind re; no other way to re
 import re._parser as re_parser
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date as Date
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -713,33 +713,46 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
-        seen: set[str] = set()
-        for i, section in enumerate(self.sections):
-            if section.id in seen:
-                raise _AtPath(("sections", i, "id"), f"duplicate section id {section.id!r}")
-            seen.add(section.id)
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        found += _duplicates(
+            "section", [(("sections", i, "id"), s.id) for i, s in enumerate(self.sections)]
+        )
         sections = {s.id for s in self.sections}
         for i, source in enumerate(self.sources):
             for j, hint in enumerate(getattr(source, "sections", ())):
                 if hint not in sections:
                     close = difflib.get_close_matches(hint, sections, n=1)
                     better = f"; did you mean {close[0]!r}?" if close else ""
-                    raise _AtPath(("sources", i, "sections", j), f"no section {hint!r}{better}")
-        seen = set()
-        for i, source in enumerate(self.sources):
-            if source.id is not None:
-                if source.id in seen:
-                    raise _AtPath(("sources", i, "id"), f"duplicate source id {source.id!r}")
-                seen.add(source.id)
+                    found.append((("sources", i, "sections", j), f"no section {hint!r}{better}"))
+        ids = [(("sources", i, "id"), s.id) for i, s in enumerate(self.sources) if s.id is not None]
+        found += _duplicates("source", ids)
+        if found:
+            raise _AtPath(found)
         return self
 
 
-class _AtPath(ValueError):
-    """A model-level problem that belongs to one field; the loader re-homes it there."""
+def _duplicates(
+    kind: str, named: Sequence[tuple[tuple[str | int, ...], str]]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each place an id is used more than once, naming the other places."""
+    places: dict[str, list[tuple[str | int, ...]]] = {}
+    for loc, value in named:
+        places.setdefault(value, []).append(loc)
+    out = []
+    for value, locs in places.items():
+        if len(locs) > 1:
+            for loc in locs:
+                others = ", ".join(_fmt(o) for o in locs if o != loc)
+                out.append((loc, f"duplicate {kind} id {value!r} (also at {others})"))
+    return sorted(out, key=lambda p: [str(x) for x in p[0]])
 
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
+
+class _AtPath(ValueError):
+    """Model-level problems that belong to fields; the loader re-homes each there."""
+
+    def __init__(self, found: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(message for _, message in found))
+        self.found = found
 
 
 # --------------------------------------------------------------------------- loading
@@ -816,7 +829,10 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
     try:
         config = Config.model_validate(data, context=context)
     except ValidationError as exc:
-        problems.extend(_explain(exc, data, walker.lines, name))
+        # a field the walker already faulted (an unset ${VAR}, a refused tag) gets no
+        # second, misleading error from the schema about the value left in its place
+        faulted = {p.path for p in problems if p.path}
+        problems.extend(p for p in _explain(exc, data, walker.lines, name) if p.path not in faulted)
         config = None
     if problems or config is None:
         raise ConfigError(_sorted(problems))
@@ -971,12 +987,11 @@ def _explain(
     for error in exc.errors(include_url=False):
         ctx_error = (error.get("ctx") or {}).get("error")
         if isinstance(ctx_error, _AtPath):
-            loc = ctx_error.loc
-            message = str(ctx_error)
-        else:
-            loc = _data_loc(tuple(error["loc"]), data)
-            message = _message(error, loc, data)
-        yield ConfigProblem(name, _line(loc, lines), _fmt(loc), message)
+            for loc, message in ctx_error.found:
+                yield ConfigProblem(name, _line(loc, lines), _fmt(loc), message)
+            continue
+        loc = _data_loc(tuple(error["loc"]), data)
+        yield ConfigProblem(name, _line(loc, lines), _fmt(loc), _message(error, loc, data))
 
 
 def _data_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:

@@ -147,9 +147,23 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
 
 
 def test_duplicate_section_id(tmp_path: Path) -> None:
+    """Issue 13 (15): every place of a duplicate is reported, each naming the others."""
     text = GOOD + "  - id: one\n    title: Again\n"
+    first, second = problems(tmp_path, text)
+    assert ":7: sections[0].id: duplicate section id 'one' (also at sections[1].id)" in first
+    assert ":10: sections[1].id: duplicate section id 'one' (also at sections[0].id)" in second
+
+
+def test_an_unset_variable_is_one_error_not_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 (16): the schema used to add "'${VAR}' is not an http(s):// URL"."""
+    monkeypatch.delenv("DIGEST_TEST_UNSET", raising=False)
+    text = GOOD.replace(
+        "  - kind: file\n    path: a.txt\n", "  - kind: feed\n    url: ${DIGEST_TEST_UNSET}\n"
+    )
     [problem] = problems(tmp_path, text)
-    assert ":10: sections[1].id: duplicate section id 'one'" in problem
+    assert "sources[0].url: environment variable DIGEST_TEST_UNSET is not set" in problem
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
