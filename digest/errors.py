@@ -81,5 +81,10 @@ class SendError(DeliveryError):
         self.attempts = attempts
 
 
+class StateError(DigestError):
+    """The state store or its run lock cannot be opened, read or written (corrupt, a
+    folder where the file should be, a read-only or impossible path, a newer schema)."""
+
+
 class LockError(DigestError):
     """Another run holds the lock; this one did nothing."""

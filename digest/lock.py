@@ -14,14 +14,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import LockError
+from .errors import LockError, StateError
 
 
 @contextlib.contextmanager
 def hold(path: Path) -> Iterator[None]:
-    """Hold the run lock at ``path`` for the ``with`` block; raise LockError if taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the run lock at ``path`` for the ``with`` block; raise LockError if taken,
+    StateError if the lock file cannot be made (a folder in its place, a read-only or
+    impossible folder)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StateError(f"run lock {path}: cannot open it: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from .errors import DigestError
+from .errors import StateError
 from .models import Briefing, Document, Item, Section, SourceStatus, Status
 from .screen import canonical_url
 from .text import Stemmer
@@ -123,10 +123,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class StateError(DigestError):
-    """The state store cannot be opened, read or written (corrupt, locked, newer schema)."""
 
 
 @dataclass(frozen=True)

@@ -253,3 +253,23 @@ def test_a_log_file_that_cannot_be_written_stops_the_run_before_it_starts(
     assert "--log-file" in result.stderr and "cannot write to" in result.stderr
     assert "Traceback" not in result.output
     assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["lock_is_a_folder", "under_proc"])
+def test_a_state_store_that_cannot_be_made_is_an_error_not_a_traceback(
+    project: Path, where: str
+) -> None:
+    """Issue 13 (9): the run lock was taken outside the state-error guard."""
+    config = project / "config.yaml"
+    if where == "lock_is_a_folder":
+        (project / ".digest-state" / "state.sqlite.lock").mkdir(parents=True)
+        expected = "run lock"
+    else:
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text + "\nstate:\n  path: /proc/digest-test/state.sqlite\n", encoding="utf-8")
+        expected = "/proc/digest-test"
+    result = CliRunner().invoke(main, ["build", "-c", str(config), "-f", "md"])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert expected in result.stderr and "cannot" in result.stderr
+    assert not (project / "out").exists()
