@@ -342,13 +342,23 @@ class _Inputs:
             self.day.isoformat(),
             ",".join(self.formats),
             str(self.directory.resolve()),
-            _folder_hash(_templates(loaded)),
+            _folder_hash(_templates(loaded), skip=self._written_folders()),
             _folder_hash(render.builtin_templates()),
             self.store.history_mark(self.day),
             sources_fingerprint,
         ):
             total.update(part.encode("utf-8", "surrogatepass") + b"\0")
         self.fingerprint = total.hexdigest()
+
+    def _written_folders(self) -> tuple[Path, ...]:
+        """Where digest itself writes: a templates folder that holds them (``templates:
+        .``) must not change its hash with every build's own output."""
+        config = self.loaded.config
+        return (
+            self.directory.resolve(),
+            self.loaded.resolve(config.state.path).parent,
+            self.loaded.resolve(config.fetch.cache_dir),
+        )
 
     def check(self, sources_fingerprint: str) -> None:
         """Stop the run (raise _NothingNew) if the last build of this date read the same."""
@@ -404,11 +414,14 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def _folder_hash(folder: Path | None) -> str:
-    """Names and contents of the files under a folder (templates), as one hash."""
+def _folder_hash(folder: Path | None, skip: Sequence[Path] = ()) -> str:
+    """Names and contents of the files under a folder (templates), as one hash, leaving
+    out what lies under ``skip``."""
     total = hashlib.sha256()
     if folder is not None and folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        files = (p for p in folder.rglob("*") if p.is_file())
+        kept = (p for p in files if not any(p.resolve().is_relative_to(s) for s in skip))
+        for path in sorted(kept):
             total.update(str(path.relative_to(folder)).encode("utf-8", "surrogatepass") + b"\0")
             try:
                 total.update(hashlib.sha256(path.read_bytes()).digest())

@@ -200,3 +200,22 @@ def test_the_moving_window_ends_the_reuse_when_a_document_leaves_or_enters() -> 
     fixed = Window.ending(datetime(2025, 6, 7, tzinfo=UTC), timedelta(hours=36))
     assert _stable_until([doc(old)], fixed, day, zone) is None
     assert _stable_until([doc(old)], Window(None, now), day, zone) is None
+
+
+def test_templates_in_the_config_folder_still_allow_nothing_new(project: Path) -> None:
+    """Issue 13 (17): with `templates: .` the outputs, state and cache, all under the
+    config's folder, changed the templates' hash on every build."""
+    config = project / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("output:\n", "output:\n  templates: .\n", 1)
+        if "output:\n" in config.read_text(encoding="utf-8")
+        else config.read_text(encoding="utf-8") + "output:\n  templates: .\n",
+        encoding="utf-8",
+    )
+    code, out = build(project)
+    assert code == 0 and "nothing new" not in out
+    code, out = build(project)
+    assert code == 0 and "nothing new since the build at" in out, out
+    (project / "briefing.md.j2").write_text("# {{ briefing.title }}\n", encoding="utf-8")
+    code, out = build(project)  # a template that is really there still counts
+    assert code == 0 and "nothing new" not in out

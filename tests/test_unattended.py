@@ -266,7 +266,9 @@ def test_a_state_store_that_cannot_be_made_is_an_error_not_a_traceback(
         expected = "run lock"
     else:
         text = config.read_text(encoding="utf-8")
-        config.write_text(text + "\nstate:\n  path: /proc/digest-test/state.sqlite\n", encoding="utf-8")
+        config.write_text(
+            text + "\nstate:\n  path: /proc/digest-test/state.sqlite\n", encoding="utf-8"
+        )
         expected = "/proc/digest-test"
     result = CliRunner().invoke(main, ["build", "-c", str(config), "-f", "md"])
     assert result.exit_code == 1, result.output
