@@ -495,6 +495,10 @@ class FetchConfig(_Model):
     """Seconds to wait for a connection."""
     deadline: float = Field(default=60.0, gt=0)
     """Seconds one attempt at a URL may take in all, however slowly the bytes trickle in."""
+    budget: float = Field(default=600.0, gt=0)
+    """Seconds all of a run's fetching may take (feeds, pages, and the pages of
+    ``full_text`` feeds). A source not fetched by then fails with that reason, and a
+    teaser whose page was not fetched stays a teaser; the briefing is built from the rest."""
     max_bytes: int = Field(default=10_000_000, ge=1024)
     """A response body (after gzip/deflate decoding) larger than this fails its source."""
     max_redirects: int = Field(default=5, ge=0, le=30)

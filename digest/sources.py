@@ -169,6 +169,21 @@ class _Reader:
         self.teaser_words = loaded.config.fetch.teaser_words
         self.window = window
         self.zone = zone
+        self.budget = loaded.config.fetch.budget
+        self.deadline = asyncio.get_running_loop().time() + self.budget
+
+    async def _get(self, url: str, source: FeedSource | PageSource) -> Fetched:
+        """One URL within what is left of the run's fetch budget."""
+        left = self.deadline - asyncio.get_running_loop().time()
+        spent = SourceError(f"the run's fetch budget of {self.budget:g} s ran out first")
+        if left <= 0:
+            raise spent
+        try:
+            return await asyncio.wait_for(
+                self.fetcher.get(url, headers=source.headers, timeout=source.timeout), left
+            )
+        except TimeoutError:
+            raise spent from None
 
     async def fetch(self, info: SourceInfo, source: Source) -> _Arrival:
         """The source's bytes (a feed or page body; a file source's documents)."""
@@ -184,7 +199,7 @@ class _Reader:
                 url = source.url
             else:  # pragma: no cover - the config schema admits no other kind
                 raise SourceError(f"unsupported source kind {source.kind!r}")
-            return await self.fetcher.get(url, headers=source.headers, timeout=source.timeout)
+            return await self._get(url, source)
         except SourceError as exc:
             return exc
 
@@ -240,9 +255,7 @@ class _Reader:
             ):
                 return entry  # the screen stage drops it; fetching its page would be waste
             try:
-                page = await self.fetcher.get(
-                    canonical_url(entry.url), headers=source.headers, timeout=source.timeout
-                )
+                page = await self._get(canonical_url(entry.url), source)
                 media_type = _page_type(page)
             except SourceError as exc:
                 failures.append(f"{entry.url}: {exc}")

@@ -1081,3 +1081,36 @@ def test_deflate_with_or_without_its_zlib_header(server: Loopback, wrap: Any) ->
     )
     fetched, _ = fetch(server.url("/feed.xml"))
     assert fetched.body == body
+
+
+# --------------------------------------------------------------------------- issue 13 (4)
+
+
+def test_the_run_wide_fetch_budget_keeps_teasers_and_fails_what_is_unfinished(
+    server: Loopback, tmp_path: Path
+) -> None:
+    """40 teasers whose pages stall took 121 s with 3 s timeouts. With a 1 s budget the
+    teasers stay teasers, a stalled page source fails with the budget as its reason and
+    a quick source is read as usual."""
+    teasers = [item(f"{server.base}/news/{i}", f"Story {i}", TEASER) for i in range(40)]
+    server.route("/feed.xml", Reply(body=rss(*teasers), content_type=RSS_TYPE))
+    for i in range(40):
+        server.route(f"/news/{i}", Reply(body=CALL_PAGE, delay=2.5))
+    server.route("/stalled", Reply(body=CALL_PAGE, delay=2.5))
+    server.route("/quick.xml", Reply(body=wire_feed(server.base), content_type=RSS_TYPE))
+    collected = collect(
+        tmp_path,
+        [
+            {"kind": "feed", "id": "quick", "url": server.url("/quick.xml")},
+            {"kind": "feed", "id": "wire", "url": server.url("/feed.xml"), "full_text": True},
+            {"kind": "page", "id": "stalled", "url": server.url("/stalled")},
+        ],
+        fetch={"budget": 1, "timeout": 3, "per_host": 8, "concurrency": 8},
+    )
+    status = by_id(collected.statuses)
+    assert status["quick"].status is Status.OK and status["quick"].documents > 0
+    assert status["wire"].status is Status.OK and status["wire"].documents == 40
+    assert "40 teaser(s) kept" in (status["wire"].reason or "")
+    assert "fetch budget of 1 s ran out" in (status["wire"].reason or "")
+    assert status["stalled"].status is Status.FAILED
+    assert "fetch budget of 1 s ran out" in (status["stalled"].reason or "")
