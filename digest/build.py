@@ -619,6 +619,7 @@ def send(
         pending = store.pending_delivery()
         day = on or (pending.briefing_date if pending else config.briefing.today())
         directory = out_dir or loaded.resolve(config.output.directory)
+        deliver.recover(directory)  # a build killed while writing: finish it first
         if config.output.archive:
             directory = directory / config.output.archive
         stem = config.output.file_name.format(date=day.isoformat())

@@ -103,3 +103,110 @@ def test_user_template_overrides_builtin_by_name(project: Path) -> None:
         "Trump–Xi call and US–China trade: 5 sections\n"
     )
     assert "<h2" in (project / "out" / "briefing-2025-06-06.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- issue 13 (5)
+# A briefing's files are one transaction: after a crash at any point the previous set or
+# the new set stands, never a mix. The crashes are real: a child process SIGKILLs itself
+# at the named point of a write (its os.replace or its staging wrapped to do so).
+
+OLD = {"md": b"old md\n", "html": b"old html\n", "pdf": b"old pdf\n", "json": b"old json\n"}
+NEW = {"md": b"new md\n", "html": b"new html\n", "pdf": b"new pdf\n", "json": b"new json\n"}
+
+CHILD = """
+import os, signal, sys
+from pathlib import Path
+from digest import deliver
+
+point, after = sys.argv[1], int(sys.argv[2])
+done = 0
+if point == "rename":
+    real = os.replace
+    def replace(src, dst):
+        global done
+        real(src, dst)
+        if str(dst).endswith(("md", "html", "pdf", "json")) and not str(dst).endswith(".digest-journal.json"):
+            done += 1
+            if done == after:
+                os.kill(os.getpid(), signal.SIGKILL)
+    deliver.os.replace = replace
+else:
+    real_stage = deliver._stage
+    def stage(path, data):
+        global done
+        tmp = real_stage(path, data)
+        done += 1
+        if done == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return tmp
+    deliver._stage = stage
+new = {f: f"new {f}\\n".encode() for f in ("md", "html", "pdf", "json")}
+deliver.write_outputs(new, Path(sys.argv[3]), "b", latest="latest")
+"""
+
+
+def _contents(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+def _killed_write(out: Path, point: str, after: int) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", CHILD, point, str(after), str(out)], check=False)
+    assert done.returncode == -9  # killed, as planned
+
+
+def _sets(out: Path) -> set[str]:
+    """Which briefings the visible files belong to."""
+    names = [f"{s}{e}" for s in ("b", "latest") for e in (".md", ".html", ".pdf", ".json")]
+    return {(out / n).read_bytes().split()[0].decode() for n in names}
+
+
+@pytest.mark.parametrize("after", [1, 3, 7])
+def test_a_run_killed_while_renaming_is_rolled_forward(tmp_path: Path, after: int) -> None:
+    out = tmp_path / "out"
+    write_outputs(OLD, out, "b", latest="latest")
+    _killed_write(out, "rename", after)
+    assert _sets(out) == {"old", "new"}  # what the crash left: a mix …
+    assert (out / ".digest-journal.json").exists()
+    from digest.deliver import recover
+
+    recover(out)  # … which the next digest command finishes
+    assert _sets(out) == {"new"}
+    assert sorted(_contents(out)) == sorted(
+        f"{s}{e}" for s in ("b", "latest") for e in (".md", ".html", ".pdf", ".json")
+    )  # no journal, no temporary file left
+
+
+@pytest.mark.parametrize("after", [1, 5])
+def test_a_run_killed_before_it_committed_leaves_the_previous_set(
+    tmp_path: Path, after: int
+) -> None:
+    out = tmp_path / "out"
+    write_outputs(OLD, out, "b", latest="latest")
+    _killed_write(out, "stage", after)
+    assert _sets(out) == {"old"}
+    assert any(p.name.endswith(".digest-tmp") for p in out.iterdir())  # the crash's leftovers
+    write_outputs(NEW, out, "b", latest="latest")  # the next run cleans them
+    assert _sets(out) == {"new"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_folder_in_the_way_fails_before_anything_changes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs({f: OLD[f] for f in ("md", "html", "json")}, out, "b")
+    (out / "b.pdf").mkdir()
+    with pytest.raises(DeliveryError, match=r"b\.pdf: a folder"):
+        write_outputs(NEW, out, "b")
+    assert _contents(out) == {"b.html": b"old html\n", "b.json": b"old json\n", "b.md": b"old md\n"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_stale_temporary_files_of_earlier_versions_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs(OLD, out, "b")
+    (out / ".b.json.k3j2h1.tmp").write_bytes(b"half")
+    (out / ".keep-me").write_bytes(b"not ours")
+    write_outputs(NEW, out, "b")
+    assert not (out / ".b.json.k3j2h1.tmp").exists() and (out / ".keep-me").exists()

@@ -161,3 +161,37 @@ def test_send_with_a_json_nested_too_deep_is_an_error_not_a_traceback(
     assert "Traceback" not in result.output and "RecursionError" not in result.stderr
     assert "nested too deeply" in result.stderr or "cannot read" in result.stderr
     assert not (tmp_path / "x.eml").exists()
+
+
+def test_send_finishes_a_build_killed_while_renaming_before_it_reads(tmp_path: Path) -> None:
+    """Issue 13 (5): `digest send` mailed an old JSON's text with a new PDF. Here the disk is
+    as a build killed after committing and renaming only the JSON leaves it."""
+    import json
+    import os
+
+    from digest.deliver import JOURNAL
+
+    config = project(tmp_path, free_port())
+    assert run("build", "-c", str(config), "--date", DAY).exit_code == 0
+    out = tmp_path / "out"
+    stem = f"briefing-{DAY}"
+    new_pdf = (out / f"{stem}.pdf").read_bytes() + b"\n% the new build\n"
+    data = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+    data["title"] = "The new build"
+    staged = {".pdf": new_pdf, ".json": json.dumps(data).encode("utf-8")}
+    pairs = []
+    for ext, body in staged.items():
+        tmp = out / f".{stem}{ext}.x.digest-tmp"
+        tmp.write_bytes(body)
+        pairs.append([str(tmp), str(out / f"{stem}{ext}")])
+    (out / JOURNAL).write_text(json.dumps(pairs), encoding="utf-8")
+    os.replace(pairs[1][0], pairs[1][1])  # the JSON renamed, then the kill: a mix on disk
+
+    eml = tmp_path / "again.eml"
+    result = run("send", "-c", str(config), "--date", DAY, "--eml", str(eml))
+    assert result.exit_code == 0, result.stderr
+    message = parse(eml.read_bytes())
+    [pdf] = attachment_parts(message)
+    assert pdf.get_content() == new_pdf  # the PDF of the JSON it read
+    assert "The new build" in message["Subject"] + message.as_string()
+    assert not (out / JOURNAL).exists() and not list(out.glob(".*digest-tmp"))
