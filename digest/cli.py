@@ -253,7 +253,12 @@ def _progress(ctx: click.Context) -> Iterator[Callable[[str], None] | None]:
 def validate(config_path: Path) -> None:
     """Check the config; report every problem with file, line and field."""
     with _errors():
+        from .config import access_problems
+        from .errors import ConfigError
+
         loaded = _load(config_path)
+        if problems := access_problems(loaded):  # what build would refuse, said now
+            raise ConfigError(problems)
         config = loaded.config
         click.echo(
             f"{config_path}: OK ({len(config.sources)} sources, {len(config.sections)} sections)"

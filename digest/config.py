@@ -735,6 +735,48 @@ class Config(_Model):
         return self
 
 
+def access_problems(loaded: LoadedConfig) -> list[ConfigProblem]:
+    """Local sources outside the folders they may read (the config's own and
+    ``access.paths``). ``build`` refuses such a source, as that source's failure;
+    ``validate`` reports it beforehand, with its line (the same check as
+    ``fetch.check_path``)."""
+    config, base = loaded.config, loaded.base_dir
+    roots = (base.resolve(), *((base / p).resolve() for p in config.access.paths))
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for i, source in enumerate(config.sources):
+        where: str | None = None
+        field = "path"
+        if isinstance(source, FileSource | FeedSource) and source.path:
+            where = source.path
+        elif isinstance(source, FeedSource | PageSource) and (source.url or "").startswith("file:"):
+            field, where = "url", source.url
+        if where is None:
+            continue
+        if where.startswith("file:"):
+            where = file_url_path(where)
+        fixed = Path(where.split("*")[0].split("?")[0].split("[")[0] or ".")
+        real = (base / fixed).resolve()
+        if not any(real == root or real.is_relative_to(root) for root in roots):
+            allowed = ", ".join(str(r) for r in roots)
+            found.append(
+                (
+                    ("sources", i, field),
+                    f"{where}: outside the folders sources may read ({allowed}); add it to "
+                    "access.paths",
+                )
+            )
+    if not found:
+        return []
+    walker = _Walker(str(loaded.path))
+    root = yaml.compose(loaded.path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    if root is not None:  # it was valid a moment ago; read again only for the lines
+        walker.walk(root)
+    return [
+        ConfigProblem(str(loaded.path), _line(loc, walker.lines), _fmt(loc), message)
+        for loc, message in found
+    ]
+
+
 def _duplicates(
     kind: str, named: Sequence[tuple[tuple[str | int, ...], str]]
 ) -> list[tuple[tuple[str | int, ...], str]]:

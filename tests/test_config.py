@@ -434,3 +434,28 @@ def test_too_many_nodes_stop_while_composing(tmp_path: Path) -> None:
     text = GOOD + "junk: [" + ",".join(["1"] * 150_000) + "]\n"  # 300 KB: under the size cap
     found = problems(tmp_path, text)
     assert len(found) == 1 and "more than 100000 YAML nodes" in found[0], found
+
+
+def test_validate_reports_file_sources_outside_the_readable_folders(tmp_path: Path) -> None:
+    """Issue 13: `validate` said OK and `build` then refused the source (exit 3)."""
+    from click.testing import CliRunner
+
+    from digest.cli import main
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "b.txt").write_text("Tariffs rose.\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    text = GOOD.replace(
+        "    path: a.txt\n", "    path: a.txt\n  - kind: file\n    path: ../elsewhere/b.txt\n"
+    )
+    path = write(project, text)
+    result = CliRunner().invoke(main, ["validate", "-c", str(path)])
+    assert result.exit_code == 2, result.output
+    assert (
+        "config.yaml:7: sources[1].path: ../elsewhere/b.txt: outside the folders" in result.output
+    )
+    allowed = path.read_text(encoding="utf-8") + "access:\n  paths: [../elsewhere]\n"
+    path.write_text(allowed, encoding="utf-8")
+    assert CliRunner().invoke(main, ["validate", "-c", str(path)]).exit_code == 0
