@@ -10,6 +10,7 @@ the sample alone. A benchmark, not a test.
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import json
 import os
@@ -23,7 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.test_hostile import big_feed, gzip_bomb  # noqa: E402  the very inputs the tests use
+from tests.test_fetch import _raw_deflate  # noqa: E402
+from tests.test_hostile import (  # noqa: E402  the very inputs the tests use
+    FRONT_MATTERS,
+    big_feed,
+    gzip_bomb,
+)
 
 ROUTES: dict[str, tuple[bytes, dict[str, str]]] = {}
 
@@ -31,6 +37,9 @@ ROUTES: dict[str, tuple[bytes, dict[str, str]]] = {}
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body, headers = ROUTES.get(self.path, (b"", {}))
+        if self.path.startswith("/stall/"):  # a page that answers after the run gave up
+            time.sleep(5)
+            body, headers = b"<html><body><p>Late.</p></body></html>", {}
         self.send_response(200 if body else 404)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -56,6 +65,26 @@ def cases(work: Path, base: str) -> list[tuple[str, str, str]]:
         encoding="utf-8",
     )
     ROUTES["/bomb"] = (gzip_bomb(1 << 30), {"Content-Encoding": "gzip"})
+    ROUTES["/br"] = (b"\x8b\x00" * 1700, {"Content-Encoding": "br"})  # 3.4 KB, never decoded
+    ROUTES["/bomb2"] = (gzip.compress(gzip_bomb(1 << 30)), {"Content-Encoding": "gzip, gzip"})
+    ROUTES["/deflate"] = (
+        _raw_deflate(big_feed(50).encode()),
+        {"Content-Encoding": "deflate", "Content-Type": "application/rss+xml"},
+    )
+    teasers = "".join(
+        f"<item><title>Story {i}</title><link>{base}/stall/{i}</link>"
+        f"<description>Tariffs {i}.</description></item>"
+        for i in range(40)
+    )
+    ROUTES["/teasers"] = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{teasers}'
+        "</channel></rss>".encode(),
+        {"Content-Type": "application/rss+xml"},
+    )
+    for name, front in FRONT_MATTERS.items():
+        (samples / f"front-{name}.md").write_text(
+            f"---\n{front}\n---\n\nOfficials said tariffs would rise.\n", encoding="utf-8"
+        )
     ROUTES["/feed"] = (big_feed(50_000).encode(), {"Content-Type": "application/rss+xml"})
     return [
         ("baseline: the sample's two sources", "", ""),
@@ -87,6 +116,26 @@ def cases(work: Path, base: str) -> list[tuple[str, str, str]]:
             "private",
             f'{{kind: page, id: private, url: "{base}/feed"}}',
         ),
+        ("brotli body (3.4 KB, br)", "br", f'{{kind: feed, id: br, url: "{base}/br"}}'),
+        (
+            "gzip, gzip bomb (1 GB of zeros twice gzipped)",
+            "bomb2",
+            f'{{kind: feed, id: bomb2, url: "{base}/bomb2"}}',
+        ),
+        ("raw deflate feed", "deflate", f'{{kind: feed, id: deflate, url: "{base}/deflate"}}'),
+        *(
+            (
+                f"front matter: {name.replace('_', ' ')}",
+                f"front_{name}",
+                f"{{kind: file, id: front_{name}, path: samples/front-{name}.md}}",
+            )
+            for name in FRONT_MATTERS
+        ),
+        (
+            "full_text feed of 40 stalled pages (budget 3 s)",
+            "stalled",
+            f'{{kind: feed, id: stalled, url: "{base}/teasers", full_text: true}}',
+        ),
     ]
 
 
@@ -97,6 +146,8 @@ def run(work: Path, source_id: str, source: str) -> tuple[str, int, float, float
         text = text.replace("sections:\n", f"  - {source}\nsections:\n", 1)
     if source_id == "private":
         text += "\naccess:\n  private_networks: false\n"
+    if source_id == "stalled":
+        text = text.replace("fetch:\n", "fetch:\n  budget: 3\n  timeout: 10\n", 1)
     config.write_text(text, encoding="utf-8")
     shutil.rmtree(work / "out", ignore_errors=True)
     shutil.rmtree(work / ".digest-state", ignore_errors=True)
