@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,7 @@ NEW = {"md": b"new md\n", "html": b"new html\n", "pdf": b"new pdf\n", "json": b"
 
 CHILD = """
 import os, signal, sys
+from collections.abc import Iterator
 from pathlib import Path
 from digest import deliver
 
@@ -210,3 +212,31 @@ def test_stale_temporary_files_of_earlier_versions_are_removed(tmp_path: Path) -
     (out / ".keep-me").write_bytes(b"not ours")
     write_outputs(NEW, out, "b")
     assert not (out / ".b.json.k3j2h1.tmp").exists() and (out / ".keep-me").exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KB file system (tmpfs), so a write fails with ENOSPC; needs root."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_full_disk_leaves_the_previous_set_and_no_temporary_files(small_disk: Path) -> None:
+    out = small_disk / "out"
+    write_outputs(OLD, out, "b", latest="latest")
+    big = {**NEW, "pdf": b"%PDF" + b"x" * 200_000}  # more than the disk holds
+    with pytest.raises(DeliveryError, match="No space left"):
+        write_outputs(big, out, "b", latest="latest")
+    assert _sets(out) == {"old"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
