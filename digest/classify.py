@@ -19,14 +19,10 @@ from .text import Stemmer, adjunct_spans, learnable, token_offsets, tokens
 OTHER = "other"
 
 
-Term = Hit  # a keyword of a section, and once found in a sentence, the hit
-
-
 @dataclass(frozen=True)
 class Match:
     scores: dict[str, float]
-    terms: dict[str, tuple[str, ...]]
-    hits: tuple[Term, ...] = ()
+    hits: tuple[Hit, ...] = ()  # the keywords found, once each, in the order found
     words: tuple[str, ...] = ()  # what the learned layer reads (with settings.learn)
 
 
@@ -44,19 +40,19 @@ class Classifier:
         self.settings = settings
         self.hints = {k: tuple(v) for k, v in (hints or {}).items() if v}
         self.stemmer = stemmer
-        self._index: dict[str, list[Term]] = defaultdict(list)
+        self._index: dict[str, list[Hit]] = defaultdict(list)
         for section in sections:
             own: set[tuple[str, ...]] = set()
             for label, weight in section.terms.items():
                 stems = tuple(stemmer.stems(label))
                 if stems:
                     own.add(stems)
-                    self._index[stems[0]].append(Term(section.id, label, stems, weight))
+                    self._index[stems[0]].append(Hit(section.id, label, stems, weight))
             if settings.description_weight:
                 covered = {s for stems in own for s in stems}
                 for stem in dict.fromkeys(stemmer.content_stems(section.description)):
                     if stem not in covered and not stem.isdigit():
-                        term = Term(section.id, f"~{stem}", (stem,), settings.description_weight)
+                        term = Hit(section.id, f"~{stem}", (stem,), settings.description_weight)
                         self._index[stem].append(term)
 
     def match(self, text: str) -> Match:
@@ -69,20 +65,20 @@ class Classifier:
         to_stem = self.stemmer.stem
         stems = [to_stem(w) for w in words]
         read = learnable(words, stems) if self.settings.learn else ()
-        spans: list[tuple[int, int, Term]] = []
+        spans: list[tuple[int, int, Hit]] = []
         for i, stem in enumerate(stems):
             for term in self._index.get(stem, ()):
                 n = len(term.stems)
                 if tuple(stems[i : i + n]) == term.stems:
                     spans.append((i, i + n, term))
         if not spans:
-            return Match(dict.fromkeys(self.section_ids, 0.0), {}, (), read)
+            return Match(dict.fromkeys(self.section_ids, 0.0), (), read)
         factor = self.settings.adjunct_weight
         asides = adjunct_spans(text, words) if factor != 1.0 else []
         offsets = token_offsets(text) if asides else []
         spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
         taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        found: dict[tuple[str, str], Term] = {}
+        found: dict[tuple[str, str], Hit] = {}
         for start, end, term in spans:
             inside = any(a <= start and end <= b for a, b in taken[term.section])
             if inside:
@@ -94,12 +90,9 @@ class Classifier:
             if key not in found or found[key].weight < term.weight:
                 found[key] = term
         scores: dict[str, float] = dict.fromkeys(self.section_ids, 0.0)
-        terms: dict[str, list[str]] = defaultdict(list)
         for term in found.values():
             scores[term.section] += term.weight
-            terms[term.section].append(term.label)
-        terms_of = {k: tuple(v) for k, v in terms.items()}
-        return Match(scores, terms_of, tuple(found.values()), read)
+        return Match(scores, tuple(found.values()), read)
 
     def classify(self, sentences: Sequence[Sentence]) -> list[Scored]:
         """Score every sentence; only content sentences get a section other than ``other``."""
@@ -178,8 +171,7 @@ class Classifier:
         best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
         score = total[best]
         section = best if score >= threshold else OTHER
-        for term in match.terms.get(best, ()):
-            reasons.append(term)
+        reasons.extend(hit.label for hit in match.hits if hit.section == best)
         h = round(settings.heading_weight * heading.get(best, 0.0), 4)
         if h:
             reasons.append(f"heading +{h:.2f}")

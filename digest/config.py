@@ -862,10 +862,8 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
     walker = _Walker(name)
     try:
         data = walker.walk(root)
-    except _TooLarge:
-        raise ConfigError(
-            [ConfigProblem(name, None, "", f"more than {MAX_YAML_NODES} YAML nodes (alias bomb?)")]
-        ) from None
+    except TooLarge as exc:  # aliases expanded: counted again, as the walker meets them
+        raise ConfigError([ConfigProblem(name, None, "", f"{exc} (alias bomb?)")]) from None
     problems = walker.problems
     if not isinstance(data, dict):
         problems.append(ConfigProblem(name, root.start_mark.line + 1, "", "must be a mapping"))
@@ -883,10 +881,6 @@ def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) ->
     if problems or config is None:
         raise ConfigError(_sorted(problems))
     return config
-
-
-class _TooLarge(Exception):
-    pass
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a real config is a few KB; this one is refused unread
@@ -929,7 +923,7 @@ class _Walker:
     def walk(self, node: yaml.Node, path: tuple[str | int, ...] = ()) -> Any:
         self.nodes += 1
         if self.nodes > MAX_YAML_NODES:
-            raise _TooLarge
+            raise TooLarge(f"more than {MAX_YAML_NODES} YAML nodes")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if not self._tag_allowed(node, path):
             return None

@@ -251,7 +251,7 @@ def _learn(
         totals[j] += label
         votes_cast += label
     prior = totals / votes_cast if votes_cast else np.zeros(width)
-    names = tuple(sorted(index, key=index.__getitem__))
+    names = tuple(index)  # rows were numbered in the order the stems were met
     vocab = Vocabulary(keys, index, names, counts, support, prior, settings.learn_prior)
     return vocab, rows
 

@@ -88,6 +88,11 @@ class Rules:
         patterns = (builtin, *extra_patterns)
         return cls(tuple(re.compile(p, re.IGNORECASE) for p in patterns))
 
+    @property
+    def configured(self) -> tuple[re.Pattern[str], ...]:
+        """The operator's patterns alone (``make`` puts the built-in regex first)."""
+        return self.boilerplate[1:]
+
     def is_boilerplate(self, line: str) -> bool:
         """Whether some pattern matches the whole line (trailing whitespace aside)."""
         line = line.rstrip()
@@ -320,6 +325,7 @@ _CAPTION_CUE = re.compile(
     r"|\bin\s+this\s+(?:file\s+)?(?:photo|picture|image)\b",
     re.IGNORECASE,
 )
+_FILE_PHOTO = re.compile(r"(?:A\s+)?file\s+(?:photo|picture)\b", re.IGNORECASE)
 # A dateline opens the article proper: "BEIJING, Dec. 3 (Xinhua) --". What carries one is
 # content, never a caption.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]{1,40}(?:,\s*[^-–—]{1,40})?\s*(?:--|—|–)\s")
@@ -411,8 +417,8 @@ def _run_in_heading(sentence: str) -> str | None:
 
 
 def _is_credit_sentence(sentence: str, rules: Rules) -> bool:
-    configured = rules.boilerplate[1:]  # the operator's patterns hold for sentences too
-    return any(p.fullmatch(sentence) for p in (*_CREDIT_SENTENCES, *configured))
+    # the operator's patterns hold for sentences too; the built-in line patterns do not
+    return any(p.fullmatch(sentence) for p in (*_CREDIT_SENTENCES, *rules.configured))
 
 
 def _residue_split(text: str) -> list[tuple[bool, str]]:
@@ -482,8 +488,8 @@ def _credit_spans(text: str) -> Iterator[tuple[int, int]]:
     """A bracketed credit before a sentence's start (so never one inside a sentence; a
     caption need not end in a full stop: "… on Thursday, June 21, 2018 [Photo: …]")."""
     for match in _CREDIT.finditer(text):
-        after = text[match.end() :].lstrip()
-        if not after or after[0].isupper() or after[0].isdigit() or after[0] in _OPENERS:
+        at = _skip_spaces(text, match.end())  # read in place: no copy of the rest per credit
+        if at == len(text) or text[at].isupper() or text[at].isdigit() or text[at] in _OPENERS:
             yield match.start(), match.end()
 
 
@@ -500,7 +506,7 @@ def _captions(parts: list[tuple[Role, str]]) -> list[tuple[Role, str]]:
         if prev_role is Role.CONTENT and not _DATELINE.match(prev) and captioned:
             out[i - 1] = (Role.BOILERPLATE, prev)
     for i, (role, text) in enumerate(out):  # "File photo of …" anywhere
-        if role is Role.CONTENT and re.match(r"(?:A\s+)?file\s+(?:photo|picture)\b", text, re.I):
+        if role is Role.CONTENT and _FILE_PHOTO.match(text):
             out[i] = (Role.BOILERPLATE, text)
     return out
 

@@ -188,23 +188,29 @@ def test_python_dash_m_digest() -> None:
     assert done.returncode == 0 and "build" in done.stdout
 
 
+def _with_templates(project: Path) -> tuple[Path, Path]:
+    """The project's config with ``output.templates: mytemplates``, and that folder."""
+    templates = project / "mytemplates"
+    templates.mkdir()
+    config = project / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "output:\n", "output:\n  templates: mytemplates\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    return config, templates
+
+
 def test_a_hostile_user_template_is_refused_and_nothing_is_written(
     runner: CliRunner, project: Path, tmp_path: Path
 ) -> None:
     """Issue 13 (6): a template that reaches for os.popen fails with a clear RenderError;
     the command it tried never runs and no briefing file is written."""
     marker = tmp_path / "pwned"
-    templates = project / "mytemplates"
-    templates.mkdir()
+    config, templates = _with_templates(project)
     (templates / "briefing.md.j2").write_text(
         "{{ cycler.__init__.__globals__.os.popen('touch " + str(marker) + "').read() }}\n",
         encoding="utf-8",
     )
-    config = project / "config.yaml"
-    text = config.read_text(encoding="utf-8").replace(
-        "output:\n", "output:\n  templates: mytemplates\n", 1
-    )
-    config.write_text(text, encoding="utf-8")
     out = project / "out"
     result = runner.invoke(
         main, ["build", "-c", str(config), "-o", str(out), "--date", "2025-06-06"]
@@ -221,14 +227,8 @@ def test_an_unreadable_file_in_the_templates_folder_does_not_stop_the_build(
 ) -> None:
     """Issue 13 (13): it raised PermissionError while fingerprinting the templates, on
     every build. A file even root cannot read stands in for it: /proc/self/mem."""
-    templates = project / "mytemplates"
-    templates.mkdir()
+    config, templates = _with_templates(project)
     (templates / "notes.bin").symlink_to("/proc/self/mem")
-    config = project / "config.yaml"
-    text = config.read_text(encoding="utf-8").replace(
-        "output:\n", "output:\n  templates: mytemplates\n", 1
-    )
-    config.write_text(text, encoding="utf-8")
     out = project / "out"
     result = runner.invoke(
         main, ["build", "-c", str(config), "-o", str(out), "-f", "md", "--date", "2025-06-06"]
