@@ -176,6 +176,12 @@ class Item:
     score: float
     citations: tuple[Citation, ...]
     first_reported: date | None = None  # set when an earlier briefing already carried it
+    # what the editorial stages add (``salience``, ``standalone``, ``dedupe``):
+    original: str | None = None  # the source's own wording, when ``text`` was edited to stand alone
+    standalone: bool = True  # False: it leans on a sentence the reader does not see
+    news: float = 0.0  # how much it is the day's news: lead, title, corroboration, tense, hedges
+    beside: tuple[Citation, ...] = ()  # cited sources whose own sentence is shown with it
+    differs: str | None = None  # how the cited sources' wordings disagree (attribution)
 
     @property
     def source_numbers(self) -> tuple[int, ...]:
@@ -234,6 +240,7 @@ class Section:
     description: str
     items: tuple[Item, ...]
     note: str | None = None  # Markdown, written by the editor
+    lifted: tuple[int, ...] = ()  # top lines (1-based) taken from this section, not repeated in it
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,7 @@ def to_json(briefing: Briefing) -> dict[str, Any]:
                 "description": s.description,
                 "note": s.note,
                 "items": [_item_json(i) for i in s.items],
+                "lifted": list(s.lifted),
             }
             for s in briefing.sections
         ],
@@ -251,6 +252,7 @@ def from_json(data: Mapping[str, Any]) -> Briefing:
                     s["description"],
                     tuple(_item_from(i) for i in s["items"]),
                     s["note"],
+                    tuple(s.get("lifted", ())),
                 )
                 for s in data["sections"]
             ),
@@ -304,6 +306,11 @@ def _item_from(i: Mapping[str, Any]) -> Item:
         i["score"],
         tuple(_citation_from(c) for c in i["citations"]),
         date.fromisoformat(first) if first else None,
+        i.get("original"),
+        bool(i.get("standalone", True)),
+        float(i.get("news", 0.0)),
+        tuple(_citation_from(c) for c in i.get("beside", ())),
+        i.get("differs"),
     )
 
 
@@ -834,6 +841,11 @@ def _item_json(item: Item) -> dict[str, Any]:
         "sources": list(item.source_numbers),
         "first_reported": item.first_reported.isoformat() if item.first_reported else None,
         "citations": [_citation_json(c) for c in item.citations],
+        "original": item.original,
+        "standalone": item.standalone,
+        "news": round(item.news, 4),
+        "beside": [_citation_json(c) for c in item.beside],
+        "differs": item.differs,
     }
 
 
