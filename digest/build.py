@@ -33,6 +33,7 @@ from . import (
     normalize,
     people,
     render,
+    salience,
     screen,
     select,
     sources,
@@ -160,6 +161,7 @@ def _analyze(
         elif config.state.repeated == "show":
             items = [replace(i, first_reported=None) for i in items]
     step("choosing items")
+    items = salience.weigh(items, sentences, stemmer, quantities)
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
     watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]

@@ -24,7 +24,7 @@ from typing import Any
 
 from .figures import Parser, parse_quantities
 from .models import Citation, Document, Item, Role, Scored, SourceInfo
-from .text import STOPWORDS, Stemmer
+from .text import STOPWORDS, Stemmer, leans_on_context
 
 SAME_SOURCE = 0.8  # one source repeating itself must be near-verbatim to merge
 OTHER_SOURCE = 0.5  # across sources a paraphrase is enough
@@ -205,29 +205,112 @@ def _item(
     weights: dict[str, float],
     articles: dict[tuple[str, str], Document],
 ) -> Item:
+    """One item for a group. Its wording is one source's sentence: the one that stands on
+    its own (no opening pronoun or connective), then the most informative (content words
+    and quantities), then the lead's. A source whose own sentence lacks a quotation the
+    wording has is cited with its sentence shown beside the wording, so no source is
+    credited with words it never printed; who said it, where the sentences disagree, is
+    flagged as figures that differ are."""
     lead = group[0]  # highest score: it decides the section
-    # The most informative wording: most content words and quantities, then the lead's own.
-    wording = max(group, key=lambda s: (len(s.stems) + 2 * len(s.quantities), s is lead))
-    citations = tuple(
-        Citation(
-            source_id=m.source,
-            number=numbers.get(m.source, 0),
-            doc_id=m.scored.sentence.doc_id,
-            sentence_index=m.scored.sentence.index,
-            text=m.scored.sentence.text,
-            url=_article(articles, m).url,
-            title=_article(articles, m).title,
-            published=_article(articles, m).published,
-        )
+    wording = max(
+        group,
+        key=lambda s: (
+            not leans_on_context(s.scored.sentence.text),
+            len(s.stems) + 2 * len(s.quantities),
+            s is lead,
+        ),
+    )
+    citations = {id(m): _citation(m, numbers, articles) for m in group}
+    quoted = _quoted(wording.scored.sentence.text)
+    beside = tuple(
+        citations[id(m)]
         for m in sorted(group, key=_pos)
+        if m is not wording and not quoted <= _quoted(m.scored.sentence.text)
     )
     weight = weights.get(lead.source, 1.0)
     return Item(
         text=wording.scored.sentence.text,
         section=lead.scored.section,
         score=round(lead.scored.score * weight, 4),
-        citations=citations,
+        citations=tuple(citations[id(m)] for m in sorted(group, key=_pos)),
+        beside=beside,
+        differs=_attribution(wording, group, citations),
     )
+
+
+def _citation(
+    m: _Shape, numbers: dict[str, int], articles: dict[tuple[str, str], Document]
+) -> Citation:
+    article = _article(articles, m)
+    return Citation(
+        source_id=m.source,
+        number=numbers.get(m.source, 0),
+        doc_id=m.scored.sentence.doc_id,
+        sentence_index=m.scored.sentence.index,
+        text=m.scored.sentence.text,
+        url=article.url,
+        title=article.title,
+        published=article.published,
+    )
+
+
+_QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
+
+
+def _quoted(text: str) -> frozenset[str]:
+    """The quotations a sentence prints, compared as lower-case words (a quotation that
+    two sources print with other capitals or punctuation is still the same words)."""
+    return frozenset(
+        " ".join(re.findall(r"\w+", q.lower()))
+        for q in _QUOTED.findall(text.replace("’", "'"))
+        if len(q.split()) >= 2 or len(q) >= 8
+    )
+
+
+# Who said or did it: a name (or two joined by "and") right before a verb of saying or
+# agreeing, or right after a closing quotation ("…," Trump wrote).
+_SPEAKER = (
+    r"((?:[A-Z][\w’'-]+\s){0,2}[A-Z][\w’'-]+(?:\s+and\s+(?:[A-Z][\w’'-]+\s){0,2}[A-Z][\w’'-]+)?)"
+)
+_VERBS = (
+    r"(said|says|wrote|writes|agreed|agree|announced|told|added|stated|declared|posted|"
+    r"tweeted|insisted|warned|noted|described|called|confirmed)"
+)
+_ATTRIBUTION = re.compile(
+    rf"{_SPEAKER}\s+(?:\w+ly\s+)?{_VERBS}\b|[”\"],?\s+{_SPEAKER}\s+{_VERBS}\b"
+)
+
+
+def _attribution(
+    wording: _Shape, group: list[_Shape], citations: dict[int, Citation]
+) -> str | None:
+    """Where the sources credit a shared quotation to different people ("Trump and Xi
+    agreed" / "Trump wrote"), say so: the reader must know whose words they are."""
+    quoted = _quoted(wording.scored.sentence.text)
+    if not quoted:
+        return None
+    said: dict[int, tuple[frozenset[str], str]] = {}
+    for m in sorted(group, key=_pos):
+        if not quoted & _quoted(m.scored.sentence.text):
+            continue
+        found = _speakers(m.scored.sentence.text)
+        if found is not None:
+            said.setdefault(citations[id(m)].number, found)
+    if len({who for who, _ in said.values()}) < 2:
+        return None
+    parts = "; ".join(f"[{n}] {words}" for n, (_, words) in sorted(said.items()))
+    return f"attribution differs: {parts}"
+
+
+def _speakers(text: str) -> tuple[frozenset[str], str] | None:
+    """The people a sentence says spoke or agreed (their last names), and its words for it."""
+    match = _ATTRIBUTION.search(text)
+    if match is None:
+        return None
+    who = match.group(1) or match.group(3)
+    verb = match.group(2) or match.group(4)
+    names = {part.split()[-1] for part in re.split(r"\s+and\s+", who)}
+    return frozenset(names), f"{who} {verb}"
 
 
 _NO_DOCUMENT = Document("", "", "", ())

@@ -21,12 +21,15 @@ from functools import cached_property
 
 from .classify import OTHER
 from .config import SectionConfig, SelectConfig
-from .models import Item, RawDocument, Role, Section
+from .models import Citation, Item, RawDocument, Role, Section
 from .text import STOPWORDS, Stemmer, tokens
 
 SUMMARY_MIN_WORDS = 8  # shorter sentences are datelines, captions and fragments
 SUMMARY_MAX_WORDS = 50
-CORROBORATION = 4.0  # points for a second source (log2: +4 more at four sources)
+DIVERSITY = 0.75  # a section's item from a source already shown there counts ×0.75 per item
+TURNS = 0.6  # a top line from an article or section already leading counts ×0.6 per line
+TOPICAL = 0.2  # share of the section score in a top line's worth
+LEANS = 0.4  # an item that leans on an unseen sentence, when another would do
 LENGTH_EXPONENT = 0.7  # gain per word**0.7: between favouring short and long sentences
 LEAD_WEIGHT = 10.0  # worth of a document's first sentence (1/2 of it for the second, …)
 
@@ -37,6 +40,7 @@ class _Candidate:
     words: int
     worth: float  # what the candidate is worth on its own, before coverage
     read: Callable[[], frozenset[str]] = field(repr=False)  # its concepts, when first needed
+    groups: tuple[str, ...] = ()  # its source (or article and section), for ``diversity``
 
     @cached_property
     def concepts(self) -> frozenset[str]:
@@ -71,6 +75,7 @@ def _greedy(
     overflow: bool = False,
     covered: frozenset[str] = frozenset(),
     bound: Callable[[_Candidate], float] | None = None,
+    diversity: float = 1.0,
 ) -> list[int]:
     """Pick, one at a time, the candidate that gains most given what is covered so far
     (the lowest key among equal gains).
@@ -86,13 +91,25 @@ def _greedy(
     section of a large day has thousands of candidates and shows five). ``bound`` gives
     each candidate a first gain no later one exceeds (its worth), so even the first
     gains, and the concepts behind them, are computed only near the top.
+
+    ``diversity`` multiplies a candidate's gain once for each pick already made in each of
+    its groups (its source, say): a second source's fact beats a third from the same
+    source when both are worth it. Gains still only fall as picks are made, so the lazy
+    greedy holds.
     """
     chosen: list[int] = []
     said = set(covered)
     used = 0
+    picked: Counter[str] = Counter()
+
+    def current(c: _Candidate) -> float:
+        found = gain(c, said)
+        repeats = sum(picked[g] for g in c.groups)
+        return found * diversity**repeats if repeats else found
+
     # (-gain, key, the pick the gain was computed for, position); -1: a bound, not a gain
     heap = [
-        (-bound(c), c.key, -1, i) if bound else (-gain(c, said), c.key, 0, i)
+        (-bound(c), c.key, -1, i) if bound else (-current(c), c.key, 0, i)
         for i, c in enumerate(candidates)
     ]
     heapq.heapify(heap)
@@ -104,13 +121,14 @@ def _greedy(
         if max_words is not None and not overflow and chosen and used + best.words > max_words:
             continue  # it will never fit: the words used only grow
         if computed != len(chosen):  # stale: against less than is covered now
-            heapq.heappush(heap, (-gain(best, said), key, len(chosen), i))
+            heapq.heappush(heap, (-current(best), key, len(chosen), i))
             continue
         if -negative <= 0:
             break
         chosen.append(best.key)
         said |= best.concepts
         used += best.words
+        picked.update(best.groups)
     return chosen
 
 
@@ -147,29 +165,47 @@ def select(
     settings: SelectConfig | None = None,
     stemmer: Stemmer | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Item, ...]]:
-    """The shown sections, the ``other`` items (kept for JSON and explain) and the top lines."""
+    """The shown sections, the ``other`` items (kept for JSON and explain) and the top lines.
+
+    The top lines are chosen first, from every sectioned item, and are not repeated in
+    their sections (a section's ``lifted`` names them), so the reader's five minutes are
+    not spent reading a line twice.
+    """
     settings = settings or SelectConfig()
     stemmer = stemmer or Stemmer()
     gain = _novel(settings.redundancy)
+    ids = {c.id for c in sections}
+    top = top_lines([i for i in items if i.section in ids], settings.top_lines, stemmer)
+    lifted: dict[str, list[int]] = {}
+    for n, line in enumerate(top, start=1):
+        lifted.setdefault(line.section, []).append(n)
+    taken = {id(i) for i in top}
     chosen_sections = []
-    picked: list[Item] = []
     members: dict[str, list[int]] = {}
     for k, item in enumerate(items):
-        members.setdefault(item.section, []).append(k)
+        if id(item) not in taken:
+            members.setdefault(item.section, []).append(k)
     for config in sections:
         candidates = [
-            _Candidate(k, _words(items[k].text), _worth(items[k]), _reader(items[k], stemmer))
+            _Candidate(
+                k,
+                _words(items[k].text),
+                _worth(items[k]),
+                _reader(items[k], stemmer),
+                (_source(items[k]),),
+            )
             for k in members.get(config.id, ())
         ]
+        room = config.max_items - len(lifted.get(config.id, ()))
         keys = _greedy(
             candidates,
             gain,
-            max_items=config.max_items,
+            max_items=max(room, 0),
             max_words=config.max_words,
             bound=_upper,
+            diversity=DIVERSITY,
         )
         shown = [items[k] for k in keys]
-        picked.extend(shown)
         if settings.order == "time":
             shown.sort(key=_when)
         chosen_sections.append(
@@ -179,10 +215,11 @@ def select(
                 description=config.description,
                 items=tuple(shown),
                 note=(notes or {}).get(config.id, config.note),
+                lifted=tuple(lifted.get(config.id, ())),
             )
         )
     other = tuple(sorted((i for i in items if i.section == OTHER), key=_first))
-    return tuple(chosen_sections), other, top_lines(picked, settings.top_lines, stemmer)
+    return tuple(chosen_sections), other, top
 
 
 def _reader(item: Item, stemmer: Stemmer) -> Callable[[], frozenset[str]]:
@@ -195,30 +232,57 @@ def _upper(c: _Candidate) -> float:
 
 
 def top_lines(items: Sequence[Item], count: int, stemmer: Stemmer) -> tuple[Item, ...]:
-    """The few items a reader must not miss: each section's weightiest first, then the next
-    weightiest overall, skipping what a chosen line already says."""
+    """The few items a reader must not miss: the day's news (``Item.news``: lead, title,
+    corroboration, novelty, less background and hedging), each a different fact; articles
+    and sections take turns (a second article's headline before a first's detail, one
+    line per topic before a second on any)."""
     if count <= 0 or not items:
         return ()
-    ranked = sorted(items, key=lambda i: (-_worth(i), _first(i)))
-    firsts: dict[str, Item] = {}
-    for item in ranked:
-        firsts.setdefault(item.section, item)
-    chosen: list[Item] = []
-    for pool in (list(firsts.values()), [i for i in ranked if i not in firsts.values()]):
-        candidates = [
-            _Candidate(k, _words(i.text), _worth(i), _known(concepts(i.text, stemmer)))
-            for k, i in enumerate(pool)
-        ]
-        said = frozenset().union(*(concepts(i.text, stemmer) for i in chosen))
-        keys = _greedy(candidates, _novel(1.0), max_items=count - len(chosen), covered=said)
-        chosen += [pool[k] for k in keys]
-    return tuple(sorted(chosen, key=lambda i: (-_worth(i), _first(i))))
+    pool = [i for i in items if i.news > 0] or list(items)
+    candidates = [
+        _Candidate(k, _words(i.text), _headline(i), _telling(i, stemmer), (_article(i), i.section))
+        for k, i in enumerate(pool)
+    ]
+    keys = _greedy(candidates, _novel(1.0), max_items=count, bound=_upper, diversity=TURNS)
+    return tuple(pool[k] for k in keys)
+
+
+def _telling(item: Item, stemmer: Stemmer) -> Callable[[], frozenset[str]]:
+    """What a top line tells the reader: its wording and the sentences shown beside it."""
+    return lambda: frozenset().union(*(concepts(t, stemmer) for t in _texts(item)))
+
+
+def _texts(item: Item) -> tuple[str, ...]:
+    return (item.text, *(c.text for c in item.beside))
+
+
+def _headline(item: Item) -> float:
+    """Top lines rank by news; what the item is about only breaks near-ties."""
+    worth = item.news + TOPICAL * item.score
+    return worth if item.standalone else worth * LEANS
 
 
 def _worth(item: Item) -> float:
-    """Section score, plus a bonus for corroboration: a fact two sources state outranks
-    a slightly better-matching one that only one source states."""
-    return item.score + CORROBORATION * math.log2(len(item.source_numbers) or 1)
+    """In a section: what the item is about (section score) and how much it is news
+    (which counts corroboration: a fact two sources state outranks a slightly
+    better-matching one that only one source states)."""
+    worth = item.score + item.news
+    return worth if item.standalone else worth * LEANS
+
+
+def _wording(item: Item) -> Citation:
+    """The citation whose sentence is the item's wording."""
+    said = item.original or item.text
+    return next((c for c in item.citations if c.text == said), item.citations[0])
+
+
+def _source(item: Item) -> str:
+    return _wording(item).source_id
+
+
+def _article(item: Item) -> str:
+    c = _wording(item)
+    return f"{c.source_id}\x00{c.doc_id}"
 
 
 def _when(item: Item) -> tuple[float, int, int]:

@@ -25,6 +25,22 @@ STOPWORDS = frozenset(
 )
 
 
+# Openings that make a sentence lean on the one before it: a pronoun or demonstrative
+# subject, or a connective ("But", "Similarly,") that answers something unseen.
+_LEANING = re.compile(
+    r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|that|such|but|yet|"
+    r"similarly|however|meanwhile|also|moreover|furthermore|still|nevertheless|"
+    r"nonetheless|thus|therefore|hence|so|and|or|likewise|separately|additionally|"
+    r"consequently|instead|then|otherwise|besides|indeed)\b(?![-’'])",
+    re.IGNORECASE,
+)
+
+
+def leans_on_context(text: str) -> bool:
+    """Whether a sentence opens on a word whose meaning is in an earlier sentence."""
+    return bool(_LEANING.match(text.lstrip()))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; "U.S." becomes "us", so it matches "US"."""
     return [

@@ -28,9 +28,7 @@ STORIES = Path(__file__).resolve().parent / "stories"
 SHARED = ROOT.parent / "shared"
 
 # Words that make a sentence lean on the one before it when it opens with them.
-PRONOUNS = frozenset(
-    "he she it they him her them his its their this these those such".split()
-)
+PRONOUNS = frozenset("he she it they him her them his its their this these those such".split())
 CONNECTIVES = frozenset(
     "but yet similarly however meanwhile also moreover furthermore still instead "
     "nevertheless nonetheless thus therefore hence so and or besides likewise "
@@ -157,22 +155,16 @@ def miscredited(item: Item) -> list[int]:
 
 
 def one_source_sections(b: Briefing) -> list[str]:
-    """Sections whose items all come from one source while three or more sources have
-    sentences in the section."""
+    """Sections that take all their items from one source while three or more sources
+    have sentences in the section."""
     having: dict[str, set[int]] = defaultdict(set)
-    for item in (*b.shown_items, *b.other):
-        for c in item.citations:
-            having[item.section].add(c.number)
-    for item in b.top_lines:
-        for c in item.citations:
-            having[item.section].add(c.number)
+    for item in (*b.top_lines, *b.shown_items, *b.other):
+        having[item.section].update(c.number for c in item.citations)
     bad = []
     for section in b.sections:
         items = [*section.items, *(b.top_lines[n - 1] for n in section.lifted)]
-        if len(items) < 2:
-            continue
-        firsts = {i.citations[0].number for i in items}
-        if len(firsts) == 1 and len(having[section.id]) >= 3:
+        cited = {c.number for i in items for c in i.citations}
+        if len(items) >= 2 and len(cited) == 1 and len(having[section.id]) >= 3:
             bad.append(section.id)
     return bad
 

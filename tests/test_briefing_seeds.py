@@ -40,7 +40,7 @@ def sample_config_path() -> Path:
 
 def items(analysis: Analysis) -> list[Item]:
     briefing = analysis.briefing
-    return [i for s in briefing.sections for i in s.items] + list(briefing.other)
+    return [*briefing.top_lines, *briefing.shown_items, *briefing.other]
 
 
 @pytest.mark.parametrize(("cnbc", "short"), BOTH)
@@ -61,7 +61,9 @@ def test_top_lines_lead_the_briefing(analysis: Analysis) -> None:
     top = analysis.briefing.top_lines
     assert 3 <= len(top) <= 5
     shown = {i.text for s in analysis.briefing.sections for i in s.items}
-    assert all(i.text in shown for i in top)
+    assert not any(i.text in shown for i in top)  # not read twice
+    lifted = sorted(n for s in analysis.briefing.sections for n in s.lifted)
+    assert lifted == list(range(1, len(top) + 1))  # each named by the section it came from
     assert len({i.section for i in top}) >= 3  # across sections, not one section's best
 
 

@@ -38,8 +38,92 @@ def test_same_statement_in_two_sources_is_one_item_citing_both() -> None:
     )
     [item] = items
     assert item.source_numbers == (1, 2)
-    assert item.text.startswith("He revealed")  # the more informative wording
+    assert item.text.startswith("Trump announced")  # the wording that stands alone
     assert [c.sentence_index for c in item.citations] == [1, 4]
+    assert item.beside == () and item.differs is None
+
+
+def test_the_more_informative_wording_speaks_when_both_stand_alone() -> None:
+    [item] = merge(
+        [
+            scored(
+                "a",
+                1,
+                "Trump revealed that Treasury Secretary Scott Bessent, Commerce Secretary Howard Lutnick, and U.S. Trade Representative Jamieson Greer will lead the American delegation at the forthcoming trade talks.",
+            ),
+            scored(
+                "b",
+                4,
+                "Trump announced that Treasury Secretary Scott Bessent, Commerce Secretary Howard Lutnick, and US Trade Representative Jamieson Greer would represent the US side.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert item.text.startswith("Trump revealed")
+
+
+def test_a_source_lacking_the_quotation_is_shown_beside_it() -> None:
+    """No source is credited with words it never printed."""
+    [item] = merge(
+        [
+            scored(
+                "a",
+                2,
+                "The announcement follows a 90-minute phone conversation between Trump and Xi, their first call since January.",
+            ),
+            scored(
+                "b",
+                1,
+                "“Our teams will be meeting shortly in London,” Trump announced after a “very good phone call” that lasted for one and a half hours.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert item.source_numbers == (1, 2)
+    assert item.text.startswith("“Our teams")
+    assert [c.number for c in item.beside] == [1]
+    assert item.beside[0].text.startswith("The announcement follows")
+
+
+def test_attribution_that_differs_is_flagged() -> None:
+    [item] = merge(
+        [
+            scored(
+                "a",
+                3,
+                "During the call, Trump and Xi agreed that “there should no longer be any questions about the rare earth licences,” officials said.",
+            ),
+            scored(
+                "b",
+                7,
+                "“There should no longer be any questions about the rare earth licences,” Trump wrote on Thursday.",
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert item.source_numbers == (1, 2) and item.beside == ()
+    assert item.differs == "attribution differs: [1] Trump and Xi agreed; [2] Trump wrote"
+
+
+def test_the_same_speaker_is_not_flagged() -> None:
+    [item] = merge(
+        [
+            scored(
+                "a",
+                3,
+                "Trump said “the talks with China are back on track after the long call” on Thursday.",
+            ),
+            scored(
+                "b", 7, "“The talks with China are back on track after the long call,” Trump said."
+            ),
+        ],
+        SOURCES,
+        Stemmer(),
+    )
+    assert item.differs is None
 
 
 def test_shared_quotation_merges() -> None:
