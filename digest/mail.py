@@ -12,10 +12,12 @@ add a header; the HTML body is autoescaped and links only ``http(s)`` URLs.
 The email templates see everything :func:`digest.render.template_context` gives the
 briefing templates, and: ``new_line`` (``3 new items``, ``nothing new since the last
 briefing``, or None without a state store), ``top`` (the top lines, each a :class:`Line` with
-``text``, ``new`` and ``marks``: source ``number`` and a safe ``link`` or None), ``cited`` (the
-sources those marks refer to), ``links`` (:class:`Link`: ``label``, ``value``, and ``url`` when
-it is safe to link) and ``attached`` (the attachments' file names). The ``oneline`` filter
-puts source text on one line. A user template of the same name replaces the built-in one.
+``text``, ``new``, ``marks`` (source ``number`` and a safe ``link`` or None), ``differs`` and
+``beside`` (``number`` and ``text``: a source's own sentence)), ``cited`` (the sources those
+marks refer to, dated by ``published_shown`` where known), ``links`` (:class:`Link`:
+``label``, ``value``, and ``url`` when it is safe to link) and ``attached`` (the attachments'
+file names). The ``oneline`` filter puts source text on one line. A user template of the same
+name replaces the built-in one.
 
 Sending retries what may pass (connection errors, timeouts, ``4xx`` replies) with exponential
 backoff, and gives up at once on what will not (``5xx`` replies, a refused login, a certificate
@@ -81,12 +83,22 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Beside:
+    """A cited source's own sentence, shown under a top line worded from another's."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Line:
     """A top line as the email shows it."""
 
     text: str
     marks: tuple[Mark, ...]
     new: bool  # True when a state store says no earlier briefing carried it
+    differs: str | None = None  # how the cited sources' wordings disagree
+    beside: tuple[Beside, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,7 +237,8 @@ def _line(item: Item, briefing: Briefing) -> Line:
             links[citation.number] = http_url(citation.url)
     by_number = {s.number: http_url(s.url) for s in briefing.sources}
     marks = tuple(Mark(n, links.get(n) or by_number.get(n)) for n in item.source_numbers)
-    return Line(item.text, marks, briefing.tracked and item.is_new)
+    beside = tuple(Beside(c.number, c.text) for c in item.beside)
+    return Line(item.text, marks, briefing.tracked and item.is_new, item.differs, beside)
 
 
 def _cited_sources(briefing: Briefing, sources: Sequence[Any]) -> list[Any]:

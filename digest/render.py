@@ -9,7 +9,9 @@ and keep the rest. Every template sees the same context:
 ``sections``
     ``briefing.sections`` (``briefing.other`` is never shown as a section);
 ``sources``
-    one :class:`SourceView` per source, by number, with its read status joined in;
+    one :class:`SourceView` per source, by number, with its read status joined in and
+    ``published_shown``: when its cited articles were published (``5 June 2025, 18:00 EDT``,
+    ``4–5 June 2025``), else its own date, None when undated;
 ``failed``
     the sources that could not be read (a reader must learn about them up front);
 ``date_iso`` / ``date_human``
@@ -28,13 +30,17 @@ and keep the rest. Every template sees the same context:
 ``source_names``
     source number → name (the citation marks' tooltips);
 ``source_articles``
-    source number → the articles of that source the briefing cites (``title``, ``url``);
+    source number → the articles of that source the briefing cites (``title``, ``url``,
+    ``published_shown``);
+``section_lifted``
+    for each section, the top lines (1-based) taken from it and not repeated in its items;
 ``changes_chart``
     an inline SVG of the key figures that changed (before → after), or None.
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
 Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``),
-``day`` (a date as ``5 June``).
+``day`` (a date as ``5 June``, with the year when it is not the briefing's). Every time
+of day is shown with its zone (``18:00 EDT``), in the briefing's time zone.
 
 Source text is untrusted. HTML templates autoescape; Markdown templates must pass
 source text through ``md_escape``; the PDF renderer refuses to fetch any URL.
@@ -51,7 +57,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -156,7 +162,7 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
     env.filters["md_escape"] = md_escape
     env.filters["markdown"] = markdown_to_html
     env.filters["http_url"] = http_url
-    env.filters["day"] = short_day
+    env.filters["day"] = _day_filter
     return env
 
 
@@ -396,11 +402,14 @@ class SourceView:
     publisher: str | None
     url: str | None
     link: str | None  # the url, only when safe to link (http/https)
-    published: str | None  # ISO date
+    published: str | None  # ISO date of SourceInfo.published
     status: str | None  # Status value, None if the source was not reported on
     status_label: str
     documents: int
     reason: str | None
+    # the dates of its cited articles (else its own), None when undated:
+    published_shown: str | None = None  # "5 June 2025, 18:00 EDT", "4–5 June 2025"
+    published_iso: str | None = None  # for <time datetime>; None for a span of days
 
     @property
     def failed(self) -> bool:
@@ -410,7 +419,12 @@ class SourceView:
 def template_context(briefing: Briefing) -> dict[str, Any]:
     """Everything a template may use; computed here so templates stay declarative."""
     statuses = _statuses(briefing)
-    sources = [_source_view(s, statuses.get(s.id)) for s in _by_number(briefing)]
+    zone = zone_of(briefing)
+    dates = _source_dates(briefing)
+    sources = [
+        _source_view(s, statuses.get(s.id), _dated(dates.get(s.number), zone))
+        for s in _by_number(briefing)
+    ]
     return {
         "briefing": briefing,
         "sections": briefing.sections,
@@ -426,7 +440,17 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "source_names": {s.number: s.name for s in briefing.sources},
         "changes_chart": chart.changes_svg(briefing.figures),
         "source_articles": _articles(briefing),
+        "section_lifted": [_lifted(briefing, s) for s in briefing.sections],
     }
+
+
+def zone_of(briefing: Briefing) -> ZoneInfo:
+    """The briefing's time zone; UTC for a name this machine's zone database lacks, so a
+    briefing read back from JSON elsewhere still renders."""
+    try:
+        return ZoneInfo(briefing.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def briefing_start(briefing: Briefing) -> datetime:
@@ -435,39 +459,71 @@ def briefing_start(briefing: Briefing) -> datetime:
     A fixed instant (never "now") keeps the PDF reproducible; WeasyPrint ignores a
     W3C date with a time but no offset, hence an aware datetime.
     """
-    try:
-        zone: ZoneInfo | None = ZoneInfo(briefing.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return datetime.combine(briefing.date, time(0), zone or ZoneInfo("UTC"))
+    return datetime.combine(briefing.date, time(0), zone_of(briefing))
 
 
 def coverage(briefing: Briefing) -> str | None:
-    """The window a briefing covers, in its time zone: ``20 Nov 18:30 – 21 Nov 2026 06:30 EST``."""
+    """The window a briefing covers, in its time zone: ``20 Nov 18:30 – 21 Nov 2026 06:30 EST``.
+    The start names its own zone when it differs (a window across a change of summer time)."""
     start, end = briefing.window_start, briefing.window_end
     if start is None or end is None:
         return None
-    try:
-        zone: ZoneInfo = ZoneInfo(briefing.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    start, end = start.astimezone(zone), end.astimezone(zone)
+    zone = zone_of(briefing)
+    start, end = local_time(start, zone), local_time(end, zone)
 
     def when(moment: datetime, year: bool) -> str:
         day = f"{moment.day} {_MONTHS[moment.month - 1][:3]}" + (f" {moment.year}" if year else "")
         return f"{day} {moment:%H:%M}"
 
-    return f"{when(start, start.year != end.year)} – {when(end, True)} {end.tzname()}"
+    first = when(start, start.year != end.year)
+    if zone_name(start) != zone_name(end):
+        first += f" {zone_name(start)}"
+    return f"{first} – {when(end, True)} {zone_name(end)}"
 
 
-def short_day(day: date | None) -> str:
-    """``5 June``: when an item was first reported, in the what's-new marks."""
-    return f"{day.day} {_MONTHS[day.month - 1]}" if day else ""
+def local_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` in ``zone``; a naive one is taken to be in it already (as the window does)."""
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+def zone_name(moment: datetime) -> str:
+    """``EDT``, ``EST``, ``UTC``; the offset (``+05:30``) where the zone has no abbreviation."""
+    name = moment.tzname()
+    if name and not name.startswith(("+", "-")):
+        return name
+    offset = moment.strftime("%z")  # "+0530"
+    return f"{offset[:3]}:{offset[3:]}" if offset else "UTC"
+
+
+def clock(moment: datetime, zone: ZoneInfo) -> str:
+    """``5 June 2025, 18:00 EDT``: a time of day is never shown without its zone."""
+    local = local_time(moment, zone)
+    return f"{long_day(local.date())}, {local:%H:%M} {zone_name(local)}"
+
+
+def short_day(day: date | None, this_year: int | None = None) -> str:
+    """``5 June`` (in the briefing's year), ``6 June 2024`` (in another): when an item was
+    first reported, in the what's-new marks. Without ``this_year`` the year is always shown."""
+    if day is None:
+        return ""
+    return long_day(day) if day.year != this_year else f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+@jinja2.pass_context
+def _day_filter(context: jinja2.runtime.Context, day: date | None) -> str:
+    """The ``day`` filter: the year only when it is not the briefing's."""
+    briefing = context.get("briefing")
+    return short_day(day, briefing.date.year if isinstance(briefing, Briefing) else None)
+
+
+def long_day(day: date) -> str:
+    """``5 June 2025``."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def human_date(day: date) -> str:
     """``Saturday, 21 November 2026``, independent of the process locale."""
-    return f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_DAYS[day.weekday()]}, {long_day(day)}"
 
 
 # --------------------------------------------------------------------------- filters
@@ -708,7 +764,9 @@ def _by_number(briefing: Briefing) -> list[SourceInfo]:
     return sorted(briefing.sources, key=lambda s: (s.number, s.id))
 
 
-def _source_view(source: SourceInfo, status: SourceStatus | None) -> SourceView:
+def _source_view(
+    source: SourceInfo, status: SourceStatus | None, dated: Dated = (None, None)
+) -> SourceView:
     return SourceView(
         number=source.number,
         id=source.id,
@@ -723,6 +781,8 @@ def _source_view(source: SourceInfo, status: SourceStatus | None) -> SourceView:
         status_label=_STATUS_LABELS[status.status] if status else "not reported",
         documents=status.documents if status else 0,
         reason=status.reason if status else None,
+        published_shown=dated[0],
+        published_iso=dated[1],
     )
 
 
@@ -769,19 +829,82 @@ class ArticleView:
 
     title: str | None
     url: str
+    published_shown: str | None = None  # "5 June 2025, 18:00 EDT"
+    published_iso: str | None = None
+
+
+def _cited(briefing: Briefing) -> list[Citation]:
+    """The citations of what the briefing shows: top lines, section items, key figures."""
+    cited = [c for i in (*briefing.top_lines, *briefing.shown_items) for c in i.citations]
+    return cited + [c for f in briefing.figures for c in f.citations]
 
 
 def _articles(briefing: Briefing) -> dict[int, list[ArticleView]]:
     """For each source number, the articles the shown briefing cites, in citing order."""
+    zone = zone_of(briefing)
     found: dict[int, dict[str, ArticleView]] = {s.number: {} for s in briefing.sources}
-    cited = [c for i in (*briefing.top_lines, *briefing.shown_items) for c in i.citations]
-    cited += [c for f in briefing.figures for c in f.citations]
-    for citation in cited:
-        if citation.url and citation.number in found:
-            found[citation.number].setdefault(
-                citation.url, ArticleView(citation.title, citation.url)
+    for citation in _cited(briefing):
+        if citation.url and citation.number in found and citation.url not in found[citation.number]:
+            shown, iso = _dated([citation.published] if citation.published else None, zone)
+            found[citation.number][citation.url] = ArticleView(
+                citation.title, citation.url, shown, iso
             )
     return {number: list(articles.values()) for number, articles in found.items()}
+
+
+# (shown, iso): what the source list says of when something was published
+Dated = tuple[str | None, str | None]
+
+
+def _source_dates(briefing: Briefing) -> dict[int, list[datetime]]:
+    """For each source number, when its cited documents were published (one date per
+    document), else the source's own date: a feed's many articles, a page's one."""
+    documents: dict[int, dict[str, datetime]] = {}
+    for citation in _cited(briefing):
+        if citation.published is not None:
+            documents.setdefault(citation.number, {})[citation.doc_id] = citation.published
+    dates = {number: list(docs.values()) for number, docs in documents.items()}
+    for source in briefing.sources:
+        if source.number not in dates and source.published is not None:
+            dates[source.number] = [source.published]
+    return dates
+
+
+def _date_only(moment: datetime) -> bool:
+    """A date given without a time (``published: 2025-06-05``, a feed's ``<dc:date>``):
+    midnight, naive or UTC. Moving it into the briefing's zone would change its day."""
+    return moment.time() == time(0) and moment.utcoffset() in (None, timedelta(0))
+
+
+def _dated(moments: Sequence[datetime] | None, zone: ZoneInfo) -> Dated:
+    """One publication with its time and zone, or the span of days of several; nothing
+    for an undated source (never a stand-in date)."""
+    if not moments:
+        return None, None
+    if len(set(moments)) == 1:
+        moment = moments[0]
+        if _date_only(moment):
+            return long_day(moment.date()), moment.date().isoformat()
+        local = local_time(moment, zone)
+        return clock(local, zone), local.isoformat(timespec="minutes")
+    days = sorted(m.date() if _date_only(m) else local_time(m, zone).date() for m in moments)
+    return _span(days[0], days[-1]), None
+
+
+def _span(first: date, last: date) -> str:
+    """``4–5 June 2025``, ``30 May – 5 June 2025``, ``30 December 2024 – 2 January 2025``."""
+    if first == last:
+        return long_day(first)
+    if first.year != last.year:
+        return f"{long_day(first)} – {long_day(last)}"
+    if first.month != last.month:
+        return f"{first.day} {_MONTHS[first.month - 1]} – {long_day(last)}"
+    return f"{first.day}–{long_day(last)}"
+
+
+def _lifted(briefing: Briefing, section: Section) -> tuple[int, ...]:
+    """The section's lifted top lines that exist, so no template names a missing one."""
+    return tuple(n for n in section.lifted if 1 <= n <= len(briefing.top_lines))
 
 
 def _numbers(citations: Sequence[Citation]) -> tuple[int, ...]:

@@ -414,6 +414,28 @@ def test_html_body_is_inert(pdf: bytes) -> None:
     assert "<style" not in html  # inline styles only
 
 
+def test_top_lines_show_the_sources_own_sentences_and_how_they_differ() -> None:
+    briefing = make_briefing()
+    first = briefing.top_lines[0]
+    own = _cite("report", 2, "Trump wrote\nBcc: x@example.com <b>it</b>")
+    noted = replace(first, beside=(own,), differs="attribution differs: [1] both; [2] <i>Trump</i>")
+    msg = compose(
+        replace(briefing, top_lines=(noted, *briefing.top_lines[1:])), {}, make_settings(), stem="b"
+    )
+    plain = _plain(msg).splitlines()
+    at = plain.index(
+        "- [new] Trump and 习近平 spoke “for more than an hour”, both sides said. [1, 2] "
+        "(attribution differs: [1] both; [2] <i>Trump</i>)"
+    )
+    assert plain[at + 1] == "    [2]: Trump wrote Bcc: x@example.com <b>it</b>"  # one line
+    part = msg.get_body(("html",))
+    assert part is not None
+    html = part.get_content()
+    assert ">attribution differs: [1] both; [2] &lt;i&gt;Trump&lt;/i&gt;</strong>" in html
+    assert ">[2]: Trump wrote\nBcc: x@example.com &lt;b&gt;it&lt;/b&gt;</span></li>" in html
+    assert "<b>" not in html and "<i>" not in html
+
+
 def test_composing_is_deterministic(pdf: bytes) -> None:
     settings = make_settings()
     first = as_bytes(compose(make_briefing(), {"pdf": pdf}, settings, stem="2026-11-21"))

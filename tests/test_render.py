@@ -794,3 +794,82 @@ def test_the_sandbox_leaves_ordinary_templates_alone(tmp_path: Path, briefing: B
     )
     out = render(briefing, ["md"], user_templates=tmp_path)["md"].decode()
     assert out.endswith("2026-11-21 US–China\n") and ";" in out
+
+
+# --------------------------------------------------------------------------- editorial fields
+
+
+def editorial_briefing(briefing: Briefing) -> Briefing:
+    """A top line worded from [1] with [2]'s own (hostile) sentence beside it and a note on
+    how their attributions differ; lifted from "The call", and the only news of "Markets"."""
+    agreed = "Trump and Xi agreed that rare earths need no questions."
+    own = _cite("report", 2, "report-1", 9, "Trump wrote: " + HOSTILE)
+    top = Item(
+        agreed,
+        "call",
+        4.0,
+        (_cite("cnbc", 1, "cnbc-1", 3, agreed), own),
+        original="During the call, " + agreed,
+        beside=(own,),
+        differs="attribution differs: [1] Trump and Xi agreed; [2] Trump <b>wrote</b>",
+    )
+    call, taiwan, markets = briefing.sections
+    return replace(
+        briefing,
+        top_lines=(top, briefing.sections[1].items[0]),
+        sections=(replace(call, lifted=(1,)), taiwan, replace(markets, lifted=(1, 2, 9))),
+    )
+
+
+def test_beside_differs_and_lifted_in_markdown(briefing: Briefing) -> None:
+    md = render(editorial_briefing(briefing), ["md"])["md"].decode("utf-8")
+    top = md.split("## Top lines\n\n", 1)[1]
+    line, beside = top.splitlines()[:2]
+    assert line == (
+        "- Trump and Xi agreed that rare earths need no questions. [1] [2] *(2 sources)* "
+        "**(attribution differs: \\[1\\] Trump and Xi agreed; \\[2\\] Trump &lt;b&gt;wrote&lt;/b&gt;)**"
+    )
+    assert beside == "    - \\[2\\]: Trump wrote: " + md_escape(HOSTILE)
+    assert "During the call" not in md  # the original wording is for JSON and explain only
+    call = md.split("## The call\n", 1)[1].split("## ", 1)[0]
+    assert call.endswith("[1]\n\n*Also in this section: top line 1.*\n\n")
+    markets = md.split("## Markets\n", 1)[1].split("## ", 1)[0]
+    assert markets == "\n*See top lines 1 and 2 above.*\n\n"  # not "nothing"; no top line 9
+    assert "Nothing in today's sources" not in md
+
+    # rendered, the sub-line is a nested list item that says "[2]:", not a link definition
+    html = markdown.markdown(md, extensions=["sane_lists"])
+    assert "<ul>\n<li>[2]: Trump wrote: " in html
+    assert_inert(html)
+
+
+def test_beside_differs_and_lifted_in_html(briefing: Briefing) -> None:
+    html = render(editorial_briefing(briefing), ["html"])["html"].decode("utf-8")
+    assert_inert(html)
+    assert (
+        '<strong class="differ">attribution differs: [1] Trump and Xi agreed; '
+        "[2] Trump &lt;b&gt;wrote&lt;/b&gt;</strong>" in html
+    )
+    assert (
+        '<ul class="beside">\n<li><a href="#source-2">[2]</a>: Trump wrote: &lt;script&gt;' in html
+    )
+    assert "During the call" not in html
+    doc = parse(html)
+    ids = {attrs.get("id") for _tag, attrs in doc.tags}
+    assert {"top-line-1", "top-line-2"} <= ids
+    assert (
+        '<p class="lifted">Also in this section: top line <a href="#top-line-1">1</a>.</p>' in html
+    )
+    assert (
+        '<p class="lifted">See top lines <a href="#top-line-1">1</a> and '
+        '<a href="#top-line-2">2</a> above.</p>' in html
+    )
+    assert '<p class="empty">' not in html
+
+
+def test_plain_items_carry_no_editorial_marks(briefing: Briefing) -> None:
+    out = render(briefing, ["md", "html"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    assert "    - " not in md and "**(" not in md and "Also in this section" not in md
+    assert 'class="beside"' not in html and 'class="lifted"' not in html
+    assert "*Nothing in today's sources.*" in md  # an empty section with nothing lifted
