@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from .build import Analysis
     from .config import LoadedConfig
     from .models import Briefing
 
@@ -283,7 +284,8 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
         from .build import analyze
         from .learn import learned_terms
 
-        analysis = analyze(_load(config_path), on=day)
+        loaded = _load(config_path)
+        analysis = analyze(loaded, on=day)
         for scored in analysis.scored:
             s = scored.sentence
             if fmt == "json":
@@ -308,9 +310,55 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
                     label = f"{'[' + s.role.value + ']':<16} {'':6}"
                 why = f"  ({', '.join(scored.reasons)})" if scored.reasons else ""
                 click.echo(f"{s.source_id}#{s.index:<3} {label}  {s.text}{why}")
+        _explain_items(analysis, loaded, fmt)
         for status in analysis.statuses:
             if status.reason:
                 click.echo(f"source {status.source_id}: {status.status}: {status.reason}", err=True)
+
+
+def _explain_items(analysis: Analysis, loaded: LoadedConfig, fmt: str) -> None:
+    """Why each top line and shown item is there: its news signals, and how its wording
+    was edited to stand alone, who else is cited, and where sources differ."""
+    from . import normalize, salience
+    from .text import Stemmer
+
+    rules = normalize.Rules.make(loaded.config.boilerplate.patterns)
+    sentences = normalize.normalize_all(list(analysis.documents), rules)
+    stemmer = Stemmer()
+    briefing = analysis.briefing
+    shown = [("top", i) for i in briefing.top_lines] + [
+        (s.id, i) for s in briefing.sections for i in s.items
+    ]
+    if fmt == "text" and shown:
+        click.echo("\nWhy each shown item is there (news: lead, title, sources, echo, figures):")
+    for place, item in shown:
+        signals = salience.explain(item, sentences, stemmer)
+        if fmt == "json":
+            record = {
+                "shown": place,
+                "section": item.section,
+                "text": item.text,
+                "original": item.original,
+                "standalone": item.standalone,
+                "news": item.news,
+                "signals": list(signals.why),
+                "sources": list(item.source_numbers),
+                "beside": [c.number for c in item.beside],
+                "differs": item.differs,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        marks = " ".join(f"[{n}]" for n in item.source_numbers)
+        click.echo(f"{place:<16} news {item.news:6.2f}  {item.text} {marks}")
+        click.echo(f"{'':16}   ({', '.join(signals.why) or 'no news signal'})")
+        if item.original:
+            click.echo(f"{'':16}   edited to stand alone; the source wrote: {item.original}")
+        if not item.standalone:
+            click.echo(f"{'':16}   leans on an earlier sentence the reader does not see")
+        for c in item.beside:
+            click.echo(f"{'':16}   [{c.number}] worded it otherwise, shown beside: {c.text}")
+        if item.differs:
+            click.echo(f"{'':16}   {item.differs}")
 
 
 @main.command()

@@ -170,7 +170,7 @@ def signals(item: Item, run: _Run, stemmer: Stemmer) -> Signals:
     stated = {q.text for q, _, _ in run.quantities(item.original or item.text) if q.unit != "year"}
     figures = FIGURE * min(len(stated), FIGURES)
     if figures:
-        why.append(f"{len(stated)} figures +{figures:g}")
+        why.append(f"{len(stated)} figure{'s' if len(stated) > 1 else ''} +{figures:g}")
     factor, demoted = _discount(item)
     return Signals(lead, title, corroboration, echo, figures, factor, tuple(why + demoted))
 

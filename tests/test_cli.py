@@ -124,8 +124,13 @@ def test_explain_json_has_one_object_per_sentence(runner: CliRunner, project: Pa
         main, ["explain", "-c", str(project / "config.yaml"), "--format", "json"]
     )
     assert result.exit_code == 0
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    records = [r for r in lines if "role" in r]
     assert len(records) == 104
+    shown = [r for r in lines if "shown" in r]  # then each shown item, and why
+    assert shown and [r["shown"] for r in shown[:4]] == ["top"] * 4
+    for r in shown:
+        assert {"news", "signals", "original", "standalone", "beside", "differs"} <= r.keys()
     assert {r["role"] for r in records} == {"title", "heading", "boilerplate", "content"}
     for r in records:
         assert {"source", "role", "section", "score", "text"} <= r.keys()
@@ -143,6 +148,9 @@ def test_explain_text_shows_section_score_and_terms(runner: CliRunner, project: 
     assert result.exit_code == 0
     line = next(x for x in result.stdout.splitlines() if "U.S. stocks opened higher" in x)
     assert "market_reaction" in line and "stocks" in line and "investors" in line
+    why = result.stdout.split("Why each shown item is there", 1)[1].splitlines()
+    assert why[1].startswith("top") and "news" in why[1]
+    assert "lead +" in result.stdout and "2 sources +4.0" in result.stdout
 
 
 def test_a_failing_source_is_reported_and_the_briefing_still_builds(
