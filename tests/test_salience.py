@@ -63,8 +63,9 @@ def test_may_the_month_is_no_hedge() -> None:
 
 
 def test_corroboration_and_echo_from_other_sources_count() -> None:
-    run = sentences("a") + [
-        Sentence("b", "d", Role.CONTENT, "The firm may run out of cash, its filing warned.", 1, 1)
+    run = [
+        *sentences("a"),
+        Sentence("b", "d", Role.CONTENT, "The firm may run out of cash, its filing warned.", 1, 1),
     ]
     alone = news(item(ARTICLE[0], 1, "a"), sentences("a"))
     echoed = news(item(ARTICLE[0], 1, "a"), run)
