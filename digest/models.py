@@ -265,7 +265,8 @@ class Briefing:
 
     @property
     def shown_items(self) -> tuple[Item, ...]:
-        return tuple(i for s in self.sections for i in s.items)
+        """Every item a reader sees once: the top lines, then each section's own items."""
+        return (*self.top_lines, *(i for s in self.sections for i in s.items))
 
     @property
     def new_items(self) -> int:

@@ -835,7 +835,7 @@ class ArticleView:
 
 def _cited(briefing: Briefing) -> list[Citation]:
     """The citations of what the briefing shows: top lines, section items, key figures."""
-    cited = [c for i in (*briefing.top_lines, *briefing.shown_items) for c in i.citations]
+    cited = [c for i in briefing.shown_items for c in i.citations]
     return cited + [c for f in briefing.figures for c in f.citations]
 
 

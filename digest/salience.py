@@ -5,7 +5,8 @@ its point first (the inverted pyramid): the headline and the first sentences of 
 article carry it, the background comes later, in the pluperfect ("had imposed") or
 after a past-time opener ("In April, …"), and the speculation is hedged ("could",
 "potentially", "stand to"). A fact several sources state is likelier news than one
-only one states, and a fact an earlier briefing carried is not news today.
+only one states. (A fact an earlier briefing carried is not news today either: the top
+lines, in ``select``, count it less; its section keeps it, marked.)
 
 Every signal is a rule of news English, the same for every story, and each is kept in
 ``Signals`` so ``digest explain`` can show why an item leads.
@@ -34,7 +35,6 @@ BACKGROUND = 0.5  # pluperfect: what had happened before the news
 PAST_OPENER = 0.8  # "In April, …", "Last year, …": told as background
 HEDGE = 0.8  # per hedge outside reported speech, down to HEDGE_FLOOR
 HEDGE_FLOOR = 0.5
-REPORTED = 0.3  # an earlier briefing carried it: not today's news
 QUESTION = 0.5
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -79,7 +79,7 @@ class Signals:
     corroboration: float = 0.0
     echo: float = 0.0  # what it says that other sources also say, in other words
     figures: float = 0.0
-    factor: float = 1.0  # background, hedges, already reported, questions
+    factor: float = 1.0  # background, hedges, questions
     why: tuple[str, ...] = ()
 
     @property
@@ -190,9 +190,6 @@ def _echoed(item: Item, run: _Run, stemmer: Stemmer) -> float:
 def _discount(item: Item) -> tuple[float, list[str]]:
     text = item.original or item.text
     factor, why = 1.0, []
-    if item.first_reported is not None:
-        factor *= REPORTED
-        why.append(f"reported {item.first_reported.isoformat()} ×{REPORTED:g}")
     unquoted = _QUOTED.sub(" ", text)
     if _PLUPERFECT.search(unquoted):
         factor *= BACKGROUND

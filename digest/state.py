@@ -630,7 +630,7 @@ def apply_policy(sections: Sequence[Section], policy: Repeated) -> tuple[Section
 def mark_briefing(store: Store, briefing: Briefing, policy: Repeated) -> Briefing:
     """The briefing with every item (sections, top lines, other) marked against the
     store, the policy applied to sections and top lines, and ``tracked`` set."""
-    unique = list(dict.fromkeys((*briefing.shown_items, *briefing.top_lines, *briefing.other)))
+    unique = list(dict.fromkeys((*briefing.shown_items, *briefing.other)))
     marked = dict(zip(unique, store.mark(unique, briefing.date), strict=True))
     sections = tuple(replace(s, items=tuple(marked[i] for i in s.items)) for s in briefing.sections)
     top = tuple(marked[i] for i in briefing.top_lines)

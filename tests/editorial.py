@@ -158,7 +158,7 @@ def one_source_sections(b: Briefing) -> list[str]:
     """Sections that take all their items from one source while three or more sources
     have sentences in the section."""
     having: dict[str, set[int]] = defaultdict(set)
-    for item in (*b.top_lines, *b.shown_items, *b.other):
+    for item in (*b.shown_items, *b.other):
         having[item.section].update(c.number for c in item.citations)
     bad = []
     for section in b.sections:
@@ -170,7 +170,7 @@ def one_source_sections(b: Briefing) -> list[str]:
 
 
 def findings(b: Briefing) -> dict[str, list[str]]:
-    shown = [*b.top_lines, *b.shown_items]
+    shown = list(b.shown_items)
     return {
         "leans": [f"{leans(i)!r}: {i.text[:70]}" for i in shown if leans(i)],
         "miscredited": [f"{miscredited(i)}: {i.text[:70]}" for i in shown if miscredited(i)],

@@ -40,7 +40,7 @@ def sample_config_path() -> Path:
 
 def items(analysis: Analysis) -> list[Item]:
     briefing = analysis.briefing
-    return [*briefing.top_lines, *briefing.shown_items, *briefing.other]
+    return [*briefing.shown_items, *briefing.other]
 
 
 @pytest.mark.parametrize(("cnbc", "short"), BOTH)

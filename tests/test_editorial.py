@@ -55,7 +55,7 @@ def test_each_top_line_a_different_fact_and_not_read_twice(
     b = _get(briefings, name)
     texts = [i.text for i in b.top_lines]
     assert len(set(texts)) == len(texts)
-    assert not set(texts) & {i.text for i in b.shown_items}
+    assert not set(texts) & {i.text for s in b.sections for i in s.items}
     assert sorted(n for s in b.sections for n in s.lifted) == list(range(1, len(texts) + 1))
 
 

@@ -871,7 +871,7 @@ def test_the_same_article_twice_is_one_document(
         # both pages were asked for (concurrently, so in either order)
         assert sorted(server.paths()) == ["/news/call", "/news/call?utm_source=x&utm_medium=social"]
     # the article is cited once, by a: no fake corroboration from its copy
-    items = [i for s in analysis.briefing.sections for i in s.items]
+    items = list(analysis.briefing.shown_items)
     assert items and all({c.source_id for c in i.citations} == {"a"} for i in items)
 
 
@@ -907,7 +907,7 @@ def test_window_drops_old_entries_and_counts_them(
     [status] = analysis.statuses
     assert (status.status, status.documents) == (Status.OK, documents)
     assert status.reason == f"1 outside the 36-hour window; {note}"
-    texts = " ".join(i.text for s in analysis.briefing.sections for i in s.items)
+    texts = " ".join(i.text for i in analysis.briefing.shown_items)
     assert "Geneva truce cut" not in texts
     assert ("rare earth" in texts) is (undated is None)
 

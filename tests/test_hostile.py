@@ -106,7 +106,8 @@ def test_the_briefing_is_built_from_the_good_sources(hostile: dict[str, object])
     )
     data = hostile["data"]
     assert isinstance(data, dict)
-    texts = [i["text"] for s in data["sections"] for i in s["items"]]
+    texts = [i["text"] for i in data["top_lines"]]
+    texts += [i["text"] for s in data["sections"] for i in s["items"]]
     assert any("90-minute" in t or "one and a half hours" in t for t in texts)
 
 

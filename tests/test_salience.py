@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from digest.models import Citation, Item, Role, Sentence
 from digest.salience import explain, weigh
 from digest.text import Stemmer
@@ -71,10 +69,3 @@ def test_corroboration_and_echo_from_other_sources_count() -> None:
     echoed = news(item(ARTICLE[0], 1, "a"), run)
     both = news(item(ARTICLE[0], 1, "a", "b"), run)
     assert alone < echoed < both
-
-
-def test_an_item_an_earlier_briefing_carried_is_not_todays_news() -> None:
-    run = sentences()
-    fresh = news(item(ARTICLE[0], 1), run)
-    old = news(item(ARTICLE[0], 1, first_reported=date(2025, 6, 1)), run)
-    assert old < fresh / 2

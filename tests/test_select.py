@@ -137,3 +137,13 @@ def test_summarize_picks_what_several_documents_say_within_budget() -> None:
     assert summary and "landfall" in summary[0]
     assert sum(len(s.split()) for s in summary) < 20 + 30  # the last sentence may run over
     assert len(set(summary)) == len(summary)
+
+
+def test_yesterdays_news_gives_way_in_the_top_lines_but_keeps_its_place() -> None:
+    from datetime import date
+
+    old = item("Tariffs were cut from 145 percent to 30 percent.", 12, news=9.0)
+    old = Item(old.text, old.section, old.score, old.citations, date(2025, 6, 4), news=9.0)
+    new = item("Exporters rushed orders out before the deadline.", 6, sources=(2,), news=5.0)
+    [section], _, top = select([old, new], [SECTION], settings=SelectConfig(top_lines=1))
+    assert top == (new,) and section.items == (old,)

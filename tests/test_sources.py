@@ -61,8 +61,7 @@ def test_file_removed_after_validation_fails_only_its_source(tmp_path: Path) -> 
         ("b_txt", Status.FAILED),
     ]
     assert "file not found" in (analysis.statuses[1].reason or "")
-    [section] = analysis.briefing.sections
-    assert section.items[0].text == "The storm hit the coast."
+    assert [i.text for i in analysis.briefing.shown_items] == ["The storm hit the coast."]
 
 
 def test_unsupported_single_file_fails_with_reason(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -168,19 +169,25 @@ def test_rebuilding_a_day_gives_the_same_bytes(project: Path) -> None:
 # --------------------------------------------------------------------------- memory
 
 
+def _shown(briefing: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*briefing["top_lines"], *(i for s in briefing["sections"] for i in s["items"])]
+
+
 def test_the_next_day_marks_what_was_already_reported(project: Path) -> None:
     assert build(project, "-f", "md,json")[0] == 0
     day1 = json.loads((project / "out" / f"briefing-{DAY1}.json").read_text(encoding="utf-8"))
-    assert day1["tracked"] is True and day1["new_items"] > 0
-    assert all(i["first_reported"] is None for s in day1["sections"] for i in s["items"])
+    assert day1["tracked"] is True and day1["new_items"] == len(_shown(day1))
+    assert all(i["first_reported"] is None for i in _shown(day1))
 
-    assert build(project, "-f", "md,json", day=DAY2)[0] == 0  # same sources, nothing new
+    assert build(project, "-f", "md,json", day=DAY2)[0] == 0  # same sources
     day2 = json.loads((project / "out" / f"briefing-{DAY2}.json").read_text(encoding="utf-8"))
-    assert day2["new_items"] == 0
-    items = [i for s in day2["sections"] for i in s["items"]]
-    assert items and all(i["first_reported"] == DAY1 for i in items)
+    shown1 = {i["text"] for i in _shown(day1)}
+    items = _shown(day2)
+    assert items and all((i["first_reported"] == DAY1) == (i["text"] in shown1) for i in items)
+    # what day 1 had no room for is news to readers; the top lines lead with it
+    assert day2["new_items"] == sum(i["text"] not in shown1 for i in items)
+    assert any(i["first_reported"] is None for i in day2["top_lines"])
     md = (project / "out" / f"briefing-{DAY2}.md").read_text(encoding="utf-8")
-    assert "**What's new:** nothing new since the last briefing." in md
     assert "*(reported 6 June)*" in md
 
 
@@ -194,8 +201,8 @@ def test_hide_leaves_repeated_items_out(project: Path) -> None:
     out = project / "out"
     day1 = json.loads((out / f"briefing-{DAY1}.json").read_text(encoding="utf-8"))
     day2 = json.loads((out / f"briefing-{DAY2}.json").read_text(encoding="utf-8"))
-    shown1 = {i["text"] for s in day1["sections"] for i in s["items"]}
-    shown2 = [i["text"] for s in day2["sections"] for i in s["items"]]
+    shown1 = {i["text"] for i in _shown(day1)}
+    shown2 = [i["text"] for i in _shown(day2)]
     # what day 1 showed is left out; what it had no room for is news to readers now
     assert shown2 and not shown1 & set(shown2)
     assert day2["new_items"] == len(shown2)
