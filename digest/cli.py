@@ -155,12 +155,12 @@ def build(
             )
         if isinstance(result, Unchanged):
             if _talkative(ctx):
-                built = result.built.strftime("%Y-%m-%d %H:%M")
+                built = result.built.strftime("%Y-%m-%d %H:%M %Z").rstrip()
                 click.echo(f"nothing new since the build at {built} (--force rebuilds)", err=True)
                 for path in result.written:
                     click.echo(str(path))
                 if result.already_sent:
-                    sent = result.already_sent
+                    sent = result.already_sent.strftime("%Y-%m-%d %H:%M %Z").rstrip()
                     click.echo(f"not sent: already sent at {sent} (--resend to send)")
             return
         _report_sources(result.briefing)
@@ -172,7 +172,8 @@ def build(
             if result.emailed:
                 click.echo(f"sent to {len(result.emailed)} recipient(s)")
             if result.already_sent:
-                click.echo(f"not sent: already sent at {result.already_sent} (--resend to send)")
+                sent = result.already_sent.strftime("%Y-%m-%d %H:%M %Z").rstrip()
+                click.echo(f"not sent: already sent at {sent} (--resend to send)")
         code = outcome(result, None)
         if code:
             sys.exit(code)
