@@ -17,16 +17,17 @@ found from word shapes and small lists of function words, not from a parse.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple, TypeVar
 
 from .classify import OTHER
-from .models import Citation, Figure, Quantity, Role, Scored, SourceInfo
+from .models import Citation, Figure, Quantity, Role, Scored, Sentence, SourceInfo
 from .text import STOPWORDS, Stemmer, tokens
 
 MAX_LABEL_WORDS = 8
@@ -203,7 +204,8 @@ _PATTERNS: tuple[tuple[str, _Needs, re.Pattern[str]], ...] = (
             rf"|{_word('rupees', 'rubles', 'roubles')}|{_CODES_ANY}",
         ),
         re.compile(
-            rf"{_LB}{_APPROX}{_NUM}{_SCALE}\s+(?P<cur>(?:US\s+)?dollars|euros?|yen|yuan|renminbi"
+            rf"{_LB}{_APPROX}{_NUM}(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b|{_SCALE})"
+            rf"\s+(?P<cur>(?:US\s+)?dollars|euros?|yen|yuan|renminbi"
             rf"|rupees|rubles|roubles|{_CODES})\b",
             _I,
         ),
@@ -312,6 +314,9 @@ _TIME_REFERENCE = re.compile(r"\s+(?:ago|earlier|later|before|after|old)\b", _I)
 _COUNT_WORD = re.compile(r"\s+((?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z’'-]*)")
 _PLURAL_IRREGULAR = frozenset(
     "people children men women staff police personnel cattle troops aircraft".split()
+)
+_FRACTIONS = frozenset(
+    "halves thirds quarters fifths sixths sevenths eighths ninths tenths hundredths".split()
 )
 _NOT_PLURAL = frozenset(
     "news series species always perhaps whereas thus across plus sometimes various previous "
@@ -463,6 +468,8 @@ def _count_noun(text: str, end: int) -> tuple[int, int] | None:
             return None
         if low.rstrip("s") in _DURATIONS or low in _MEASURES or low in _CURRENCY:
             return None  # "two years ago", "ten miles": not things counted
+        if low in _FRACTIONS:
+            return None  # "two thirds of its staff": a share, not a count
         start = match.start(1) if start is None else start
         end = match.end(1)
         if _plural(word):
@@ -489,11 +496,13 @@ _DETERMINERS = frozenset(
     "all such another".split()
 )
 _ARTICLES = frozenset("a an the its their his her our my your".split())
+_POSSESSIVES = frozenset("its their his her our my your".split())
 _PREPOSITIONS = frozenset(
     "of on in for against over into per across between among under about within without "
     "through".split()
 )
 _REL = frozenset("that which who whom whose".split())
+_BE = frozenset("is are was were be been being".split())
 _CLAUSE_STOPS = _REL | frozenset(
     "where when and or but while as because although though if whether than so yet since "
     "after before until unless whereas is are was were be been being has have had will would "
@@ -590,7 +599,8 @@ class _Tok(NamedTuple):
 
     def stop(self, words: frozenset[str]) -> bool:
         """In ``words``, unless written as a name or abbreviation ("US", "U.S.")."""
-        return self.low in words and "." not in self.text and not self.text.isupper()
+        acronym = len(self.text) > 1 and self.text.isupper()  # "US", not "A" opening a sentence
+        return self.low in words and "." not in self.text and not acronym
 
 
 def _tokenize(text: str, spans: Sequence[tuple[int, int]]) -> tuple[_Tok, ...]:
@@ -617,6 +627,236 @@ def _tokenize(text: str, spans: Sequence[tuple[int, int]]) -> tuple[_Tok, ...]:
     return tuple(out)
 
 
+# --------------------------------------------------------------------------- names
+
+# Words that refer back to the story's main company or person: "the airline made a
+# profit", "its results". A general list of how news writing names a company again.
+_PRONOUNS = frozenset("it its they their he his she her".split())
+_REFERRING = frozenset(
+    "company firm group airline carrier bank business retailer maker manufacturer insurer "
+    "lender operator chain giant conglomerate corporation brand".split()
+)
+_DEFINITE = frozenset("the this these those".split())  # "that" mostly opens a clause
+_HONORIFICS = frozenset("mr mrs ms miss dr sir dame lord lady prof".split())
+_NOT_NAMES = (
+    frozenset(m.lower() for m in _MONTHS) | frozenset(a.lower() for a in _MONTH_ABBR) | _WEEKDAYS
+)
+# What opens a clause with a subject of its own: a name before it is not that clause's.
+_CLAUSE_OPENERS = frozenset(
+    "that which who whom whose where when while whereas although though because if unless "
+    "whether".split()
+)
+_BREAKS = frozenset(";:()")
+_GOVERNING = _PREPOSITIONS | frozenset(
+    "to from at by with like than via including toward towards despite".split()
+)
+
+
+class _Run(NamedTuple):
+    """A name as a sentence writes it: tokens ``start`` to ``end``, possessive dropped."""
+
+    start: int
+    end: int
+    text: str
+    keys: frozenset[str]  # its ``tokens``: "US Airways" → us, airways
+    possessive: bool
+    governed: bool  # the object of a preposition: "in the United States", "at US Airways"
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names a document uses: the words it capitalizes mid-sentence, and its main
+    name (the most mentioned name of its headline), which "the airline", "it" and a
+    sentence that names no one refer to."""
+
+    known: frozenset[str] = frozenset()
+    main: str | None = None
+    main_keys: frozenset[str] = frozenset()
+
+
+_NO_NAMES = _Names()
+
+
+def _bare(text: str) -> tuple[str, bool]:
+    """A word without its possessive ending, and whether it had one."""
+    for end in ("'s", "’s", "'", "’"):
+        if text.endswith(end) and len(text) > len(end):
+            return text[: -len(end)], True
+    return text, False
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _keys(text: str) -> frozenset[str]:
+    return frozenset(tokens(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_word(text: str) -> bool:
+    """Written as a name: capitalized, not a month, weekday, title or capitalized function
+    word, and not a capitalized compound adjective ("Houston-based")."""
+    if not text[0].isupper():
+        return False
+    base, _ = _bare(text)
+    low = base.lower()
+    if low in _NOT_NAMES or low in _HONORIFICS or low.rstrip(".") in _HONORIFICS:
+        return False
+    if "-" in base and base.rsplit("-", 1)[1][:1].islower():
+        return False
+    acronym = len(base) > 1 and base.replace(".", "").isupper()
+    return acronym or low not in STOPWORDS
+
+
+class _Cap(NamedTuple):
+    """A capitalized word, and how it joins the capitalized word before it."""
+
+    at: int  # its token index in a sentence, or its offset in a document's sentence
+    text: str
+    initial: bool  # capitalized by position: first in the sentence or in a quotation
+    joiner: str | None  # " ", "/" or " & " when right after the capitalized word before
+
+
+_JOINERS = {"/": "/", "&": " & "}
+
+
+def _caps(toks: Sequence[_Tok]) -> list[_Cap]:
+    """A sentence's capitalized words."""
+    first = next((k for k, t in enumerate(toks) if t.word), -1)
+    out: list[_Cap] = []
+    for i, tok in enumerate(toks):
+        if not tok.word or not tok.text[0].isupper():
+            continue
+        joiner = None
+        if out and out[-1].at == i - 1:
+            joiner = " "
+        elif out and out[-1].at == i - 2:
+            joiner = _JOINERS.get(toks[i - 1].text)
+        out.append(_Cap(i, tok.text, i == first or (i > 0 and toks[i - 1].quote), joiner))
+    return out
+
+
+def _runs(toks: Sequence[_Tok], known: frozenset[str]) -> list[_Run]:
+    """The names in a sentence (``_named``), where they are and how they stand."""
+    caps = _caps(toks)
+    out: list[_Run] = []
+    for a, b, text, possessive in _named(caps, known):
+        start = caps[a].at
+        out.append(
+            _Run(start, caps[b - 1].at + 1, text, _keys(text), possessive, _governed(toks, start))
+        )
+    return out
+
+
+def _named(caps: Sequence[_Cap], known: frozenset[str]) -> list[tuple[int, int, str, bool]]:
+    """The names among capitalized words: (first, past the last, text, possessive). A word
+    capitalized only because it opens the sentence is a name when the document
+    capitalizes it elsewhere or a name follows it ("Delta Air Lines"); a possessive ends
+    a name ("BA's chief"); "/" and "&" join one ("Ryanair/Boeing", "Marks & Spencer")."""
+    out: list[tuple[int, int, str, bool]] = []
+    k = 0
+    while k < len(caps):
+        cap = caps[k]
+        base, possessive = _bare(cap.text)
+        if not _name_word(cap.text):
+            k += 1
+            continue
+        if cap.initial and known.isdisjoint(_keys(base)):
+            nxt = caps[k + 1] if k + 1 < len(caps) else None
+            if possessive or nxt is None or nxt.joiner != " " or not _name_word(nxt.text):
+                k += 1
+                continue
+        start, text = k, base
+        k += 1
+        while k < len(caps) and not possessive:
+            joiner = caps[k].joiner
+            if joiner is None or not _name_word(caps[k].text):
+                break
+            base, possessive = _bare(caps[k].text)
+            text += joiner + base
+            k += 1
+        out.append((start, k, text, possessive))
+    return out
+
+
+def _governed(toks: Sequence[_Tok], start: int) -> bool:
+    """Is the name at ``start`` a preposition's object ("for 70 Boeing planes", "at
+    bankrupt US Airways")? Up to three determiners, numbers or modifiers may come between."""
+    j = start - 1
+    for _ in range(3):
+        if j < 0:
+            return False
+        tok = toks[j]
+        modifier = tok.word and (tok.lower_case or tok.text[0].isdigit())
+        if tok.q < 0 and not (modifier and not _verb_form(tok.low) and tok.low not in _GOVERNING):
+            break
+        j -= 1
+    return j >= 0 and toks[j].word and toks[j].lower_case and toks[j].low in _GOVERNING
+
+
+_UPPER = "".join(c for c in map(chr, range(0x250)) if c.isupper())
+_WORD = r"(?:(?:[A-Za-z]\.){2,}|[^\W_][\w’']*)"  # a word as ``_TOKEN`` reads it
+_CAPITALIZED = re.compile(rf"(?<![\w’'-])(?=[{_UPPER}]){_WORD}(?:-{_WORD})*")
+_FIRST = re.compile(r"[^\W_]")
+
+
+def _document_caps(text: str) -> list[_Cap]:
+    """A sentence's capitalized words, found without reading the rest: a document's
+    names are read from all of its sentences, most of which state no figure."""
+    first = _FIRST.search(text)
+    opening = first.start() if first is not None else -1
+    out: list[_Cap] = []
+    end = -1
+    for match in _CAPITALIZED.finditer(text):
+        start = match.start()
+        gap = text[end:start] if end >= 0 else None
+        joiner = " " if gap is not None and gap.isspace() else _JOINERS.get((gap or "").strip())
+        if joiner == " & " and gap is not None and not gap.startswith(" "):
+            joiner = None
+        quoted = text[max(0, start - 3) : start].rstrip()[-1:] in _QUOTES
+        out.append(_Cap(start, match.group(), start == opening or quoted, joiner))
+        end = match.end()
+    return out
+
+
+def _names_of(sentences: Sequence[Sentence]) -> _Names:
+    """A document's names (see ``_Names``)."""
+    read = [(sentence, _document_caps(sentence.text)) for sentence in sentences]
+    known: set[str] = set()
+    for sentence, caps in read:
+        if sentence.role is not Role.TITLE:  # a headline may capitalize every word
+            for cap in caps:
+                if not cap.initial and _name_word(cap.text):
+                    known.update(_keys(_bare(cap.text)[0]))
+    frozen = frozenset(known)
+    mentions: dict[str, int] = defaultdict(int)  # by key, in the order first seen
+    forms: dict[str, int] = defaultdict(int)
+    headline: list[str] = []
+    lead = min(
+        read,
+        key=lambda r: (r[0].role is not Role.TITLE, r[0].role is not Role.CONTENT, r[0].index),
+        default=None,
+    )
+    for sentence, caps in read:
+        runs = [text for _, _, text, _ in _named(caps, frozen)]
+        if lead is not None and sentence is lead[0]:
+            headline = runs
+        for text in runs:
+            forms[text] += 1
+            for key in _keys(text):
+                mentions[key] += 1
+    keys = [k for text in headline for k in sorted(_keys(text)) if k in frozen]
+    if not keys:
+        return _Names(frozen)
+    key = max(keys, key=lambda k: (mentions[k], -keys.index(k)))
+    if mentions[key] < 2:
+        return _Names(frozen)
+    order = list(forms)
+    main = max(
+        (form for form in order if key in _keys(form)),
+        key=lambda form: (forms[form], -order.index(form)),
+    )
+    return _Names(frozen, main, _keys(main))
+
+
 # --------------------------------------------------------------------------- sentences
 
 
@@ -629,6 +869,8 @@ class _Sentence:
     quantities: tuple[Quantity, ...]
     where: tuple[int, ...]  # the token index of each quantity
     stem: Callable[[str], str]
+    names: _Names  # its document's
+    runs: tuple[_Run, ...]  # the names it writes
 
     @property
     def text(self) -> str:
@@ -644,6 +886,8 @@ class _Sentence:
             return True  # "stand down", "rolled back"
         if self.change(i):
             return True
+        if i > 0 and self.toks[i - 1].low in ("have", "has", "had") and tok.low not in STOPWORDS:
+            return True  # "have forecast": a participle, whatever its shape
         return _verb_form(tok.low)
 
     def change(self, i: int) -> int:
@@ -663,11 +907,16 @@ class _Sentence:
 @dataclass(frozen=True)
 class _Label:
     """What a figure measures, and the capitalized words before and after its first
-    preposition ("U.S." | "German" in "U.S. fees on German cars")."""
+    preposition ("U.S." | "German" in "U.S. fees on German cars"): whose it is is a
+    capitalized word before the preposition, as in "BA pre-tax profit"."""
 
     text: str
     head: frozenset[str]
     tail: frozenset[str]
+    words: tuple[int, ...] = ()  # its tokens in the sentence
+    noun: str = ""  # the stem of its last word before any preposition: what it counts
+    named: bool = False  # it says whose it is: a name or an owner is in it
+    owner: str = ""  # the owner ``_owned`` put in front, with its space
 
 
 @dataclass(frozen=True, eq=False)  # each statement is itself: compared by identity
@@ -688,23 +937,56 @@ class _Found:
     words: frozenset[str]  # the label's and the nearby words' stems, synonyms mapped
     score: float  # the sentence's score times the source's weight
     place: tuple[str, str, int, int]  # source, document, sentence, character offset
+    to: Quantity | None = None  # the level a delta reached: "rose 28% to A$458.4m"
 
 
 _CHANGE, _DELTA, _VALUE = 0, 1, 2
 
 
 def _sentence(
-    scored: Scored, stem: Callable[[str], str], parsed: list[tuple[Quantity, int, int]]
+    scored: Scored,
+    stem: Callable[[str], str],
+    parsed: list[tuple[Quantity, int, int]],
+    names: _Names = _NO_NAMES,
 ) -> _Sentence:
-    """The sentence read, given the quantities ``parse_quantities`` found in it."""
+    """The sentence read, given the quantities ``parse_quantities`` found in it and the
+    names its document uses."""
     text = scored.sentence.text
-    parsed = _with_bare_befores(text, parsed)
+    parsed = _without_conversions(text, _with_bare_befores(text, parsed))
     toks = _tokenize(text, [(s, e) for _, s, e in parsed])
     where = [0] * len(parsed)
     for i, tok in enumerate(toks):
         if tok.q >= 0:
             where[tok.q] = i
-    return _Sentence(scored, toks, tuple(q for q, _, _ in parsed), tuple(where), stem)
+    quantities = tuple(q for q, _, _ in parsed)
+    runs = tuple(_runs(toks, names.known))
+    return _Sentence(scored, toks, quantities, tuple(where), stem, names, runs)
+
+
+_CONVERSION = re.compile(r"\s*[(;]\s*")
+_CONVERTED = re.compile(r"\d\w*\s*\(\s*\Z")  # "648m (": an amount this module does not read
+_MONEY = frozenset(_CURRENCY.values()) | frozenset(_CODES.split("|"))
+
+
+def _without_conversions(
+    text: str, parsed: list[tuple[Quantity, int, int]]
+) -> list[tuple[Quantity, int, int]]:
+    """Drop amounts converted into other currencies in brackets ("£75m ($141m)",
+    "400m euros ($527.61m; £274.73m)"): the same figure again, not another one."""
+    out: list[tuple[Quantity, int, int]] = []
+    end = -1  # where the last amount (kept or dropped) ends, while amounts follow in brackets
+    for quantity, start, stop in parsed:
+        if quantity.unit not in _MONEY:
+            end = -1
+        elif (end >= 0 and _CONVERSION.fullmatch(text, end, start)) or _CONVERTED.search(
+            text, max(0, start - 12), start
+        ):
+            end = stop
+            continue
+        else:
+            end = stop
+        out.append((quantity, start, stop))
+    return out
 
 
 _BARE_FROM = re.compile(rf"\bfrom\s+(?P<all>{_APPROX}{_NUM}{_SCALE})\s+to\s+\Z", _I)
@@ -767,6 +1049,9 @@ def _walk_left(s: _Sentence, end: int) -> tuple[list[int], int]:
         if tok.q >= 0 and i > 0 and s.change(i - 1):
             i -= 1  # "revenue fell 8 percent to $4 billion": the verb's amount
             continue
+        if tok.q >= 0 and i > 1 and s.toks[i - 1].low in _PARTICLES and s.toks[i - 2].low in _BE:
+            i -= 2  # "Turnover was up 4.3% to £1.97bn"
+            continue
         if not tok.word or tok.stop(_CLAUSE_STOPS):
             return got[::-1], i
         got.append(i)
@@ -828,7 +1113,18 @@ def _np_before(s: _Sentence, end: int, *, verb_phrase: bool = False, depth: int 
         return subject
     if stop >= 0 and depth < 2 and s.toks[stop].stop(_REL | _AUXILIARIES):
         return _np_before(s, stop, depth=depth + 1)
+    if stop >= 0 and depth < 2 and _timed(s, stop):
+        # "Net profit in the six months ending 31 December rose": the subject is before the time
+        for k in range(stop - 1, max(-1, stop - 6), -1):
+            if s.toks[k].word and s.toks[k].low in ("in", "for", "during", "over"):
+                return _np_before(s, k, verb_phrase=verb_phrase, depth=depth + 1)
     return verb if verb_phrase else []
+
+
+def _timed(s: _Sentence, i: int) -> bool:
+    """Is token ``i`` a date, a year or a length of time?"""
+    q = s.toks[i].q
+    return q >= 0 and (s.quantities[q].unit in _DATED or s.quantities[q].unit in _TO_MINUTES)
 
 
 def _tail(s: _Sentence, after: int) -> list[int]:
@@ -874,27 +1170,47 @@ def _trim(s: _Sentence, words: list[int]) -> list[int]:
 
 
 def _label(s: _Sentence, words: list[int], *, near_end: bool = True) -> _Label | None:
-    """Render token indices as a label; None when nothing useful is left."""
+    """Render token indices as a label; None when nothing useful is left. A possessive
+    determiner opens the noun phrase: "top its target" is a target."""
     words = _trim(s, words)
+    owned = [k for k, i in enumerate(words) if k and s.toks[i].stop(_POSSESSIVES)]
+    if owned and not any(s.toks[i].stop(_PREPOSITIONS) for i in words[: owned[0]]):
+        words = words[owned[0] + 1 :]
     if len(words) > MAX_LABEL_WORDS:
         words = _trim(s, words[-MAX_LABEL_WORDS:] if near_end else words[:MAX_LABEL_WORDS])
     if not words or not _useful(s, words):
         return None
+    return _labelled(s, _text(s, words), words)
+
+
+def _text(s: _Sentence, words: Sequence[int]) -> str:
+    """Token indices written out, as the sentence spaces them where they are adjacent."""
     text = s.toks[words[0]].text
     for a, b in itertools.pairwise(words):
         gap = s.text[s.toks[a].end : s.toks[b].start] if b == a + 1 else " "
         text += gap + s.toks[b].text
+    return " ".join(text.split())
+
+
+def _labelled(s: _Sentence, text: str, words: Sequence[int]) -> _Label:
+    """The label ``text``, written from the sentence's tokens ``words``."""
     first_word = next((i for i, t in enumerate(s.toks) if t.word), -1)
     head: set[str] = set()
     tail: set[str] = set()
     side = head
+    noun = ""
     for i in words:
         tok = s.toks[i]
         if tok.stop(_PREPOSITIONS):
             side = tail
         elif tok.text[0].isupper() and i != first_word:
             side.update(s.stem(t) for t in tokens(tok.text))
-    return _Label(" ".join(text.split()), frozenset(head), frozenset(tail))
+        if side is head and tok.word:
+            noun = s.stem(tok.low)
+    named = any(r.start <= i < r.end for r in s.runs for i in words)
+    return _Label(
+        text, frozenset(head), frozenset(tail), tuple(words), _SYNONYMS.get(noun, noun), named
+    )
 
 
 def _value_label(s: _Sentence, qi: int) -> tuple[_Label | None, int]:
@@ -908,6 +1224,10 @@ def _value_label(s: _Sentence, qi: int) -> tuple[_Label | None, int]:
         if span is not None:
             words = [i for i, t in enumerate(s.toks) if t.word and span[0] <= t.start < span[1]]
             return _label(s, words, near_end=False), 1
+    if prev is not None and prev.word and prev.lower_case and q.unit in _MONEY:
+        nominal = _NOMINALS.get(prev.low)
+        if nominal is not None:  # "lost $646m": a loss; "save $1.1bn in costs": cost savings
+            return _nominal(s, at, nominal), 1
     hyphenated = re.search(r"-[a-z]+$", q.text, _I) is not None  # "90-minute", "an hour-long"
     attributive = hyphenated and q.unit not in ("date", "year")
     if not attributive and prev is not None and nxt is not None and nxt.word:
@@ -920,7 +1240,7 @@ def _value_label(s: _Sentence, qi: int) -> tuple[_Label | None, int]:
         noun = _walk_right(s, at + 2, participle=True)
         label = _label(s, noun, near_end=False)
         if label is not None:
-            return label, 1
+            return _covered(s, label, at), 1
     if prev is not None and prev.low == "of":
         noun = _np_before(s, at - 1)
         if _useful(s, noun):
@@ -940,9 +1260,174 @@ def _value_label(s: _Sentence, qi: int) -> tuple[_Label | None, int]:
         label = _label(s, _walk_right(s, at + 2, participle=True), near_end=False)
         if label is not None:
             return label, 1
+    appositive = _appositive(s, at)
+    if appositive:
+        return _label(s, appositive), 2
     if prev is not None and prev.word:
         return _label(s, _np_before(s, at)), 3
     return None, 3
+
+
+# A verb whose object is an amount of money, and the noun for what the amount is.
+_NOMINALS = {
+    form: noun
+    for noun, forms in (
+        ("savings", "save saves saved saving"),
+        ("loss", "lose loses lost losing"),
+        ("earnings", "earn earns earned"),
+        ("spending", "spend spends spent"),
+        ("investment", "invest invests invested"),
+        ("borrowing", "borrow borrows borrowed"),
+        ("debt", "owe owes owed"),
+    )
+    for form in forms.split()
+}
+
+
+def _nominal(s: _Sentence, at: int, noun: str) -> _Label:
+    """An amount a verb governs, named by the verb's noun and what the amount is "in"."""
+    text = noun
+    if at + 1 < len(s.toks) and s.toks[at + 1].low == "in":
+        what = _trim(s, _walk_right(s, at + 2))
+        if what and all(s.toks[i].text.isalpha() for i in what):
+            last = s.toks[what[-1]].text
+            if _plural(last):
+                last = last[:-3] + "y" if last.endswith("ies") else last[:-1]
+            text = " ".join([*(s.toks[i].text for i in what[:-1]), last, noun])
+    label = _labelled(s, text, [at - 1])
+    return replace(label, noun=s.stem(noun))
+
+
+def _covered(s: _Sentence, label: _Label, at: int) -> _Label:
+    """ "tariffs on $300 billion of Chinese goods": the goods are the ones the tariffs
+    cover, and "Chinese goods" alone would not say so."""
+    if at < 2 or s.toks[at - 1].low != "on":
+        return label
+    governor = _np_left(s, at - 1)
+    if not _useful(s, governor):
+        return label
+    text = f"{label.text} covered by {_text(s, governor)}"
+    return replace(_labelled(s, text, [*label.words, *governor]), noun=label.noun)
+
+
+_APPOSITION = frozenset("-—–:(")
+_APPOSITION_END = frozenset(".,;:-—–)")
+
+
+def _appositive(s: _Sentence, at: int) -> list[int]:
+    """The noun phrase an amount is set beside, between dashes or after a colon ("its
+    fuel costs - a predicted extra £250m"): what the amount is."""
+    k = at - 1
+    while k >= 0 and at - k <= 3 and s.toks[k].word and s.toks[k].lower_case:
+        k -= 1
+    after = s.toks[at + 1].text if at + 1 < len(s.toks) else "."
+    if k < 1 or s.toks[k].text not in _APPOSITION or after not in _APPOSITION_END:
+        return []
+    return _np_left(s, k)
+
+
+def _np_left(s: _Sentence, end: int) -> list[int]:
+    """The noun phrase that ends just before token ``end``: its modifiers and noun, up to a
+    function word, a verb such as "says" or a possessive (the owner's, see ``_owner``).
+    Participles before the noun modify it: "estimated revenues", "heating costs"."""
+    edge = STOPWORDS | _PREPOSITIONS | _CLAUSE_STOPS | _DETERMINERS | _PARTICLES
+    got: list[int] = []
+    i = end - 1
+    while i >= 0 and len(got) < 6:
+        tok = s.toks[i]
+        verb = tok.low in _VERBS or s.change(i)  # "says", "cut"; not "heating", "estimated"
+        if not tok.word or tok.stop(edge) or _bare(tok.text)[1] or verb:
+            break
+        got.append(i)
+        i -= 1
+    return got[::-1]
+
+
+# --------------------------------------------------------------------------- subjects
+
+
+def _owned(s: _Sentence, label: _Label, at: int) -> _Label:
+    """The label with whose figure it is in front ("BA pre-tax profit", "Continental cost
+    savings"), when the label does not say and the sentence or its document does: in a
+    briefing of several stories "pre-tax profit" alone could be anyone's, and figures
+    of different owners are different figures (``_clash``)."""
+    if label.named:
+        return label
+    owner = _owner(s, label, at)
+    if owner is None:
+        return label
+    name, keys = owner
+    text = label.text
+    first = s.toks[label.words[0]] if label.words else None
+    if first is not None and text.startswith(first.text) and not first.text.isupper():
+        text = text[0].lower() + text[1:]  # "Turnover for the quarter" opened the sentence
+    head = label.head | {s.stem(k) for k in keys}
+    return replace(label, text=f"{name} {text}", head=head, named=True, owner=f"{name} ")
+
+
+def _owner(s: _Sentence, label: _Label, at: int) -> tuple[str, frozenset[str]] | None:
+    """Whose figure it is, from the sentence's words: a possessive before it ("BA's"); else
+    the nearest name before it in its clause that is no preposition's object ("Budget
+    airline Ryanair has placed an order for 70 Boeing planes, in a deal valued at $4bn");
+    else the document's main name, when a word refers to it ("its", "the airline") or the
+    label opens its clause bare ("Net profit rose") or the sentence names it. A definite
+    label ("the 90-day truce") is the one the reader knows: it takes only a possessive."""
+    names = s.names
+    main = (names.main, names.main_keys) if names.main is not None else None
+    first = min(label.words[0], at) if label.words else at
+    j = first - 1
+    while j >= 0 and s.toks[j].quote:
+        j -= 1
+    if j >= 0:
+        run = _run_ending(s, j)
+        if run is not None and run.possessive:
+            return run.text, run.keys
+        if s.toks[j].low in ("its", "their"):
+            return main
+        if s.toks[j].low in _DEFINITE:
+            return None
+    i = first - 1
+    while i >= 0:
+        tok = s.toks[i]
+        if tok.text == ",":
+            i = _before_aside(s, i)  # "Delta, which lost $646m, was forced to cut 6,900 jobs"
+            continue
+        if tok.text in _BREAKS or tok.low in _CLAUSE_OPENERS:
+            break
+        run = _run_ending(s, i)
+        if run is not None:
+            if not run.governed:
+                return run.text, run.keys
+            i = run.start - 1
+            continue
+        refers = tok.low in _PRONOUNS or (tok.low in _REFERRING and s.toks[i - 1].low == "the")
+        if refers and main is not None:
+            return main  # else the name it refers to is further back, if anywhere
+        i -= 1
+    if main is None:
+        return None
+    opens = j < 0 or s.toks[j].text in _BREAKS or s.toks[j].text == ","
+    if opens or s.toks[j].low in _CLAUSE_OPENERS:
+        return main  # "Net profit in the six months rose 28%": the story's own
+    if any(run.keys & names.main_keys for run in s.runs):
+        return main
+    return None
+
+
+def _before_aside(s: _Sentence, comma: int) -> int:
+    """Where to go on left of a comma: past a relative clause it closes (", which ...,"),
+    else just past the comma."""
+    k = comma - 1
+    while k > 0 and comma - k < 20 and s.toks[k].text != ",":
+        k -= 1
+    if k > 0 and s.toks[k].text == "," and s.toks[k + 1].low in ("which", "who", "whose"):
+        return k - 1
+    return comma - 1
+
+
+def _run_ending(s: _Sentence, i: int) -> _Run | None:
+    """The name whose last token is ``i``."""
+    return next((run for run in s.runs if run.end == i + 1), None)
 
 
 # --------------------------------------------------------------------------- finding
@@ -952,12 +1437,14 @@ def _find(s: _Sentence, weight: float) -> list[_Found]:
     """Every figure the sentence states: changes, then deltas, then plain values."""
     out: list[_Found] = []
     used: set[int] = set()
-    for bi, ai, anchor in _changes(s):
+    for bi, ai, anchor, said in _changes(s):
         used.update((bi, ai))
         label = _label(s, _np_before(s, anchor))
         if label is not None:
-            before = s.quantities[bi]
-            out.append(_found(s, _CHANGE, label, s.quantities[ai], bi, weight, 1, before=before))
+            label = _owned(s, label, s.where[min(bi, ai)])
+            before, after = _results(s, bi, ai, said)
+            out.append(_found(s, _CHANGE, label, after, bi, weight, 1, before=before))
+    used.update(_ranges(s, used))
     for qi, q in enumerate(s.quantities):
         delta = None if qi in used or q.unit in ("date", "year") else _delta(s, qi)
         if delta is not None:
@@ -965,15 +1452,100 @@ def _find(s: _Sentence, weight: float) -> list[_Found]:
             sign, verb, words = delta
             label = _label(s, words)
             if label is not None:
+                label = _owned(s, label, s.where[qi])
                 value = Quantity(sign * q.value, q.unit, q.text)
-                out.append(_found(s, _DELTA, label, value, qi, weight, 1, verb=verb))
+                to = _reached(s, qi, used)
+                found = _found(s, _DELTA, label, value, qi, weight, 1, verb=verb)
+                out.append(replace(found, to=to) if to is not None else found)
     for qi in range(len(s.quantities)):
-        if qi not in used:
+        if qi not in used and not _incidental(s, qi):
             label, precision = _value_label(s, qi)
             if label is not None:
-                value = s.quantities[qi]
-                out.append(_found(s, _VALUE, label, value, qi, weight, precision))
+                label = _owned(s, label, s.where[qi])
+                if not _vague(s, label, precision, qi):
+                    value = s.quantities[qi]
+                    out.append(_found(s, _VALUE, label, value, qi, weight, precision))
     return out
+
+
+def _reached(s: _Sentence, qi: int, used: set[int]) -> Quantity | None:
+    """The level a change by an amount reached, "rose 28% to A$458.4m": part of the same
+    figure, not one of its own."""
+    after = qi + 1
+    if after >= len(s.quantities) or after in used or s.quantities[after].unit in _DATED:
+        return None
+    if not _FROM_TO.fullmatch(s.text, s.toks[s.where[qi]].end, s.toks[s.where[after]].start):
+        return None
+    used.add(after)
+    return s.quantities[after]
+
+
+def _results(s: _Sentence, bi: int, ai: int, said: str) -> tuple[Quantity, Quantity]:
+    """A change's before and after, a loss below zero: "a profit of 400m euros compared
+    with a loss of 984m euros" is loss of 984m euros → profit of 400m euros."""
+    before, after = s.quantities[bi], s.quantities[ai]
+    at = s.where[ai]
+    word = s.toks[at - 2].low if at > 1 and s.toks[at - 1].low == "of" else ""
+    was = next((k for k in (*_NEGATIVE, *_POSITIVE) if word.startswith(k)), "")
+    if said not in _NEGATIVE and was not in _NEGATIVE:
+        return before, after
+    said = said or was  # "a loss of £5m compared with £8m": both losses
+    was = was or _NEGATIVE.get(said, said)  # "400m euros compared with a loss": a profit
+    return _result(before, said), _result(after, was)
+
+
+def _result(q: Quantity, word: str) -> Quantity:
+    sign = -1.0 if word in _NEGATIVE else 1.0
+    return Quantity(sign * abs(q.value), q.unit, f"{word} of {q.text}")
+
+
+def _ranges(s: _Sentence, used: set[int]) -> set[int]:
+    """Both ends of each range, "a 2% to 3% rise": an estimate's bounds, not figures."""
+    out: set[int] = set()
+    for i in range(len(s.quantities) - 1):
+        a, b = s.quantities[i], s.quantities[i + 1]
+        if i in used or i + 1 in used or a.unit in _DATED or not _same_dimension(a, b):
+            continue
+        at = s.where[i]
+        if at > 0 and (s.toks[at - 1].low == "by" or s.change(at - 1)):
+            continue  # "rose 0.3 points to 4.2%": by how much, then to what
+        if _RANGE.fullmatch(s.text, s.toks[at].end, s.toks[s.where[i + 1]].start):
+            out.update((i, i + 1))
+    return out
+
+
+_PERIOD = _DEFINITE | frozenset("next last past first previous coming following".split())
+
+
+def _incidental(s: _Sentence, qi: int) -> bool:
+    """A number the sentence uses, not a figure it reports: a small count, written in
+    words ("three continents", "two nations": news style spells out what it enumerates),
+    a count of things already known ("the three envoys") or of where or with whom ("with
+    about 40 people"), a period that dates something ("in the next seven years",
+    "for the three months to 31 December")."""
+    q = s.quantities[qi]
+    at = s.where[qi]
+    prev = s.toks[at - 1].low if at > 0 and s.toks[at - 1].word else ""
+    if q.unit == "count":
+        if q.value < 10 or _ANY_DIGIT.search(q.text) is None:
+            return True
+        return prev in _DEFINITE or (prev in _GOVERNING and prev != "of")
+    if q.unit in _TO_MINUTES and "-" not in q.text:
+        return prev in _PERIOD or prev in ("in", "within")
+    return False
+
+
+def _vague(s: _Sentence, label: _Label, precision: int, qi: int) -> bool:
+    """A one-word label that does not say whose figure it is, and was not found as the
+    noun the number modifies ("deal valued at $4bn", "jobs"), or that is the verb of
+    which the amount is the object ("shave a further $48m": no noun takes an article
+    between it and its number)."""
+    if len(label.words) != 1 or s.quantities[qi].unit in _DATED:
+        return False  # a date is shown only when nothing else is: "pact — mid-May"
+    between = range(label.words[0] + 1, s.where[qi])
+    if precision >= 3 and any(s.toks[i].low in ("a", "an", "the") for i in between):
+        return True
+    return not label.named and (precision >= 2 or s.quantities[qi].unit == "count")
 
 
 def _found(
@@ -991,8 +1563,9 @@ def _found(
     """A statement of a figure; ``qi`` is its first quantity (a change's "before")."""
     at = s.where[qi]
     where = s.scored.sentence
+    said = label.text[len(label.owner) :]  # whose it is tells figures apart (``_clash``), not alike
     exact = frozenset(
-        s.stem(t) for t in tokens(label.text) if t not in _LABEL_STOPWORDS and not t[0].isdigit()
+        s.stem(t) for t in tokens(said) if t not in _LABEL_STOPWORDS and not t[0].isdigit()
     )
     near = [
         tok.text
@@ -1021,28 +1594,41 @@ def _found(
 
 _FROM_TO = re.compile(r"\s+to\s+", _I)
 _TO_FROM = re.compile(r"\s+from\s+", _I)
-_DOWN_FROM = re.compile(r",?\s+(?:up|down)\s+from\s+", _I)
+_ASIDE = r"(?:\s*\([^()]*\))?"  # "£75m ($141m)": a conversion between them
+_DOWN_FROM = re.compile(rf"{_ASIDE},?\s+(?:up|down)\s+from\s+", _I)
+_COMPARED = re.compile(
+    rf"{_ASIDE},?\s+(?:compared\s+(?:with|to)|versus|vs\.?|against)\s+"
+    r"(?:(?:an?\s+)?(?P<sign>loss|deficit|profit|surplus)(?:es|s)?\s+of\s+)?",
+    _I,
+)
+_RANGE = re.compile(r"\s*(?:to|-|–)\s*", _I)
+_NEGATIVE = {"loss": "profit", "deficit": "surplus"}  # a result below zero, and above it
+_POSITIVE = {v: k for k, v in _NEGATIVE.items()}
 
 
-def _changes(s: _Sentence) -> list[tuple[int, int, int]]:
-    """(before, after, anchor token) for each "from A to B", "to B from A", "B, down from A"."""
-    out: list[tuple[int, int, int]] = []
+def _changes(s: _Sentence) -> list[tuple[int, int, int, str]]:
+    """(before, after, anchor token, what the before is) for each "from A to B", "to B
+    from A", "B, down from A" and "B compared with A" ("compared with a loss of A")."""
+    out: list[tuple[int, int, int, str]] = []
     used: set[int] = set()
     spans = [(s.toks[w].start, s.toks[w].end) for w in s.where]
     for i in range(len(s.quantities) - 1):
         j = i + 1
         if i in used or not _same_dimension(s.quantities[i], s.quantities[j]):
             continue
-        if s.quantities[i].unit in ("date", "year"):
+        if s.quantities[i].unit in _DATED:
             continue
         between = s.text[spans[i][1] : spans[j][0]]
         ahead = s.toks[s.where[i] - 1].low if s.where[i] > 0 else ""
+        compared = _COMPARED.fullmatch(between)
         if ahead == "from" and _FROM_TO.fullmatch(between):
-            out.append((i, j, s.where[i] - 1))
+            out.append((i, j, s.where[i] - 1, ""))
         elif _DOWN_FROM.fullmatch(between):
-            out.append((j, i, s.where[i] - 1 if ahead == "to" else s.where[i]))
+            out.append((j, i, s.where[i] - 1 if ahead == "to" else s.where[i], ""))
         elif ahead == "to" and _TO_FROM.fullmatch(between):
-            out.append((j, i, s.where[i] - 1))
+            out.append((j, i, s.where[i] - 1, ""))
+        elif compared is not None:
+            out.append((j, i, s.where[i], (compared.group("sign") or "").lower()))
         else:
             continue
         used.update((i, j))
@@ -1064,15 +1650,25 @@ def _delta(s: _Sentence, qi: int) -> tuple[int, str, list[int]] | None:
             said = " ".join(s.toks[i].text for i in verb if not s.toks[i].low.endswith("ly"))
             return sign, said, obj or subject
         return None
+    money = s.quantities[qi].unit in _MONEY
+    if money and prev.low in _NOMINALS:
+        return None  # "lost $646m": a loss, labelled as one (``_nominal``)
     sign = s.change(at - 1)
-    amount = (
-        s.quantities[qi].unit in ("percent", "percentage_points")
-        or s.quantities[qi].unit in _CURRENCY.values()
-    )
-    if sign and amount and prev.low not in _PARTICLES:
+    if not sign and prev.low in ("up", "down") and at > 1 and s.toks[at - 2].low in _BE:
+        sign = 1 if prev.low == "up" else -1  # "Turnover was up 4.3%"
+    amount = money or s.quantities[qi].unit in ("percent", "percentage_points")
+    if sign and amount and (prev.low not in _PARTICLES or s.toks[at - 2].low in _BE):
         words, _ = _walk_left(s, at)
         subject, _, obj = _parts(s, words)
+        if not _useful(s, subject):  # "Shares in the carrier had fallen 6.87%"
+            subject = _np_before(s, at - 1)
         return sign, prev.text, subject
+    if amount and prev.low in ("a", "an") and at + 2 < len(s.toks):
+        noun, of = s.toks[at + 1], s.toks[at + 2]  # "a 40% drop in profits"
+        stem = s.stem(noun.low) if noun.word and noun.lower_case else ""
+        sign = -1 if stem in _DOWN else 1 if stem in _UP else 0
+        if sign and of.low in ("in", "of"):
+            return sign, noun.text, _walk_right(s, at + 3)
     return None
 
 
@@ -1150,7 +1746,8 @@ def _agrees(before: Quantity, after: Quantity, delta: Quantity) -> bool:
 
 def _clash(a: _Found, b: _Found) -> bool:
     """Labels that name different things: "U.S. fees on German cars" and "fees on U.S.
-    cars" differ in whose cars, though their words overlap."""
+    cars" differ in whose cars, though their words overlap; so do "BA jobs" and "Delta
+    jobs" (whose a figure is, ``_owned``, is a capitalized word of its head)."""
     return any(
         x and y and not x & y
         for x, y in ((a.label.head, b.label.head), (a.label.tail, b.label.tail))
@@ -1164,8 +1761,9 @@ def _relation(a: _Found, b: _Found, *, lead: bool) -> float | None:
     among the words near the other's number, or (not for counts, whose small values
     often coincide) three words near both numbers. Statements that disagree are one
     figure only when ``b`` leads its group, their labels are alike, their sentences
-    share two more words and the values are within a factor of ten: a conflict is a
-    claim, so it needs more evidence.
+    share two more words, the values are within a factor of ten and the labels count
+    the same noun: a conflict is a claim, so it needs more evidence. Statements of
+    different owners ("BA jobs", "Delta jobs") are never one figure (``_clash``).
     """
     if a.place[:3] == b.place[:3] or not _comparable(a, b) or _clash(a, b):
         return None
@@ -1183,6 +1781,7 @@ def _relation(a: _Found, b: _Found, *, lead: bool) -> float | None:
             linked = context  # the same value amid the same words: "90 days" and "90-day"
         return 1.0 + weight + similarity if linked else None
     alike = bool(shared) and (similarity >= 0.5 or a.stems <= b.stems or b.stems <= a.stems)
+    alike = alike and a.label.noun == b.label.noun  # "jobs" and "new jobs", not "staff"
     return similarity if lead and alike and _near(a, b) and len(context) >= 2 else None
 
 
@@ -1213,15 +1812,23 @@ def extract(
     The work is linear in the sentences: a statement is compared only with the
     statements that share a value and a word with it, or a label word and an order of
     magnitude with a group's lead (see ``_group``), and only the figures shown are built.
+    A document's names (``_Names``) are read once, and only for documents stating a figure.
     """
     numbers = {s.id: s.number for s in sources}
     weights = {s.id: s.weight for s in sources}
     stemmer = stemmer or Stemmer()  # the run's, if given: its words are stemmed already
     parse = quantities or parse_quantities  # the run's, if given: dedupe has read them
+    documents: dict[tuple[str, str], list[Sentence]] = defaultdict(list)
+    for item in scored:
+        documents[(item.sentence.source_id, item.sentence.doc_id)].append(item.sentence)
+    names: dict[tuple[str, str], _Names] = {}
 
     def find(item: Scored, parsed: list[tuple[Quantity, int, int]]) -> list[_Found]:
         weight = weights.get(item.sentence.source_id, 1.0)
-        return _find(_sentence(item, stemmer.stem, parsed), weight)
+        key = (item.sentence.source_id, item.sentence.doc_id)
+        if key not in names:
+            names[key] = _names_of(documents[key])
+        return _find(_sentence(item, stemmer.stem, parsed, names[key]), weight)
 
     # Dates and years are shown only when nothing else is, and they group only among
     # themselves: sentences that state nothing else are read only if nothing else is found.
@@ -1529,14 +2136,20 @@ def _figure(group: list[_Found], lead: _Found, numbers: dict[str, int]) -> Figur
     section = max(votes, key=lambda k: (votes[k], k == lead.scored.section, k), default=None)
     return Figure(
         label=lead.label.text,
-        value=lead.value,
+        value=_nouned(lead.value),
         citations=tuple(_citation(m, numbers) for m in members),
-        before=lead.before,
+        before=None if lead.before is None else _nouned(lead.before),
         section=section,
         consistent=not differ,
-        variants=tuple(variants),
+        variants=tuple(_nouned(v) for v in variants),
         note="; ".join(notes) or None,
     )
+
+
+def _nouned(q: Quantity) -> Quantity:
+    """A duration written as a noun, as a figure shows it: a table cell has no noun for
+    "90-minute" to modify, so it reads "90 minutes" (the citations keep the wording)."""
+    return replace(q, text=shown(q)) if q.unit in _TO_MINUTES and "-" in q.text else q
 
 
 def _notes(
@@ -1550,16 +2163,17 @@ def _notes(
 
     notes: list[str] = []
     if lead.kind == _DELTA:
-        notes.append(f"{lead.verb} by {lead.value.text}")
+        notes.append(_stated(lead))
     for m in members:
         if m.kind == _DELTA and lead.kind == _CHANGE and m not in differ:
             # the value column shows the change itself; the note says what agrees with it
-            notes.append(f"{m.verb} by {_shown(m.value, signed=False)}, as {cite(m)} says")
+            notes.append(f"{m.verb} by {shown(m.value, signed=False)}, as {cite(m)} says")
     wordings: dict[str, str] = {}
     for m in members:
         if m.kind != lead.kind or m in differ or m.kind == _DELTA:
             continue
-        wordings.setdefault(_wording(m.value.text), f"{m.value.text} {cite(m)}")
+        said = _as_noun(m.value.text) if m.value.unit in _TO_MINUTES else m.value.text
+        wordings.setdefault(_wording(m.value.text), f"{said} {cite(m)}")
     if len(wordings) > 1:
         notes.append(" = ".join(wordings.values()))
     if differ:
@@ -1579,18 +2193,46 @@ def _wording(text: str) -> str:
 
 def _stated(m: _Found) -> str:
     if m.before is not None:
-        return f"{_shown(m.before)} → {_shown(m.value)}"
-    return _shown(m.value) if m.kind != _DELTA else f"{m.verb} by {m.value.text}"
+        return f"{shown(m.before)} → {shown(m.value)}"
+    if m.kind != _DELTA:
+        return shown(m.value)
+    reached = f" to {shown(m.to)}" if m.to is not None else ""
+    return f"{m.verb} by {m.value.text}{reached}"
 
 
-def _shown(q: Quantity, *, signed: bool = True) -> str:
-    """As the briefing shows a quantity: "145 %", "115 points", else as written."""
+def shown(q: Quantity, *, signed: bool = True) -> str:
+    """As the briefing shows a quantity: "145 %", "115 points", a duration as a noun ("a
+    90-minute call" shows "90 minutes": the value column has no noun for "90-minute" to
+    modify), else as written."""
     value = q.value if signed else abs(q.value)
     if q.unit == "percent":
         return f"{value:g} %"
     if q.unit == "percentage_points":
         return f"{value:g} points"
+    if q.unit in _TO_MINUTES and "-" in q.text:
+        return _as_noun(q.text)
     return q.text
+
+
+_ADJECTIVAL = re.compile(
+    rf"(?P<lead>(?:{_APPROX_WORDS})\s+)?(?:an?\s+)?(?P<num>.+?)-(?P<unit>[a-z]+?)s?(?:-long)?",
+    _I,
+)
+_SINGULAR = frozenset(("1", "one", "a", "an"))
+
+
+def _as_noun(text: str) -> str:
+    """ "90-minute" → "90 minutes", "a half-hour" → "half an hour", "hour-long" → "an hour"."""
+    match = _ADJECTIVAL.fullmatch(text)
+    if match is None:
+        return text
+    lead, num, unit = match.group("lead") or "", match.group("num"), match.group("unit")
+    if num.lower() == "half":
+        return f"{lead}half an {unit}" if unit.lower() == "hour" else f"{lead}half a {unit}"
+    if num.lower() in ("hour", "day", "week", "month", "year"):  # "an hour-long", unit "long"
+        return f"{lead}{'an' if num.lower() == 'hour' else 'a'} {num}"
+    plural = "" if num.lower() in _SINGULAR else "s"
+    return f"{lead}{num} {unit}{plural}"
 
 
 def _citation(m: _Found, numbers: dict[str, int]) -> Citation:

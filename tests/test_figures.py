@@ -9,14 +9,20 @@ import pytest
 from digest import figures as figures_module
 from digest.classify import Classifier
 from digest.config import load
-from digest.figures import _Found, extract, parse_quantities
+from digest.figures import _Found, _wording, extract, parse_quantities, shown
 from digest.models import Figure, Quantity, Role, Scored, Sentence, SourceInfo
 from digest.normalize import Rules, normalize
+from digest.render import show_quantity
 from digest.text import Stemmer
 
 from .conftest import ROOT, plain_document
 
-SOURCES = (SourceInfo("a", 1, "A", "file", "a.txt"), SourceInfo("b", 2, "B", "file", "b.txt"))
+SOURCES = (
+    SourceInfo("a", 1, "A", "file", "a.txt"),
+    SourceInfo("b", 2, "B", "file", "b.txt"),
+    SourceInfo("c", 3, "C", "file", "c.txt"),
+)
+BBC = ROOT.parent / "shared" / "data" / "bbc" / "business"
 
 
 def one(text: str) -> Quantity:
@@ -33,6 +39,12 @@ def scored(
 
 def figures(*sentences: Scored, limit: int = 12) -> tuple[Figure, ...]:
     return extract(sentences, SOURCES, limit=limit)
+
+
+def article(source: str, title: str, *sentences: str) -> list[Scored]:
+    """One source's article: its headline, then its sentences."""
+    headline = Scored(Sentence(source, f"{source}.txt", Role.TITLE, title, 0, 0), "news", 1.0)
+    return [headline, *(scored(text, source, k + 1) for k, text in enumerate(sentences))]
 
 
 def by_label(found: tuple[Figure, ...], label: str) -> Figure:
@@ -128,7 +140,7 @@ def test_from_a_to_b_is_a_change_labelled_by_what_changed() -> None:
     assert first.before is not None and (first.before.value, first.value.value) == (145, 30)
     second = by_label(found, "duties on U.S. products")
     assert second.before is not None and (second.before.value, second.value.value) == (125, 10)
-    goods = by_label(found, "Chinese goods")
+    goods = by_label(found, "Chinese goods covered by U.S. tariffs")
     assert goods.value == Quantity(3e11, "USD", "approximately $300 billion")
     assert found[0].before is not None and found[1].before is not None  # changes first
 
@@ -171,9 +183,9 @@ def test_a_change_by_an_amount_is_signed_and_noted() -> None:
             "Officials imposed blanket duties of up to 145 percent on a broad swath of imports.",
             "blanket duties on imports",
         ),
-        ("Power outages affected more than 400,000 customers.", "customers"),
+        ("Power outages affected more than 400,000 Acme customers.", "Acme customers"),
         ("The storm brought winds of 120 mph.", "winds"),
-        ("The strike lasted two weeks, union leaders said.", "strike"),
+        ("The Acme strike lasted two weeks, union leaders said.", "Acme strike"),
         (
             "It described a “very good phone call” that lasted for one and a half hours.",
             "good phone call",
@@ -202,7 +214,7 @@ def test_the_same_figure_in_other_words_is_shown_once_citing_both() -> None:
     assert call.consistent and call.variants == ()
     assert call.value.value == 90
     assert [(c.number, c.sentence_index) for c in call.citations] == [(1, 3), (2, 7)]
-    assert call.note == "90-minute [1] = one and a half hours [2]"
+    assert call.note == "90 minutes [1] = one and a half hours [2]"  # durations as nouns
 
 
 def test_sources_that_disagree_are_flagged() -> None:
@@ -213,9 +225,9 @@ def test_sources_that_disagree_are_flagged() -> None:
     [call] = found
     assert not call.consistent
     assert call.value.value == 90
-    assert [v.text for v in call.variants] == ["60-minute"]
+    assert [v.text for v in call.variants] == ["60 minutes"]
     assert {c.number for c in call.citations} == {1, 2}
-    assert call.note == "90-minute [1]; 60-minute [2]"
+    assert call.note == "90 minutes [1]; 60 minutes [2]"
 
 
 def test_a_stated_cut_agrees_with_the_change_it_describes() -> None:
@@ -271,13 +283,13 @@ def test_same_value_and_context_merge_within_a_story() -> None:
 
 def test_ranking_limit_dates_and_determinism() -> None:
     sentences = [
-        scored("Shelters opened in twelve counties.", "a", 1, score=9),
+        scored("Storm Ada forced 12,000 residents from their homes.", "a", 1, score=9),
         scored("The budget of $2.5 billion was approved in mid-May.", "a", 2, score=2),
         scored("The council cut the levy from 5 percent to 3 percent.", "b", 3, score=1),
         scored("The budget of $2.5 billion passed.", "b", 4, score=1),
     ]
     found = figures(*sentences)
-    assert [f.label for f in found] == ["levy", "budget", "counties"]  # no date: others exist
+    assert [f.label for f in found] == ["levy", "budget", "Storm Ada residents"]  # no date
     assert figures(*reversed(sentences)) == found
     assert figures(*sentences, limit=1) == found[:1]
     [date] = figures(scored("The pact was signed in mid-May.", "a", 1))
@@ -332,12 +344,252 @@ def test_acceptance_on_the_two_seeds() -> None:
     assert {c.number for c in call.citations} == {numbers["cnbc"], numbers["short_report"]}
     texts = {c.text for c in call.citations}
     assert any("90-minute" in t for t in texts) and any("one and a half hours" in t for t in texts)
-    for figure in found:
+    for figure in found:  # as written, but for durations written as nouns ("90-day": 90 days)
         assert figure.citations
-        assert any(figure.value.text in c.text for c in figure.citations), figure
+        texts = [_wording(c.text) for c in figure.citations]
+        assert any(_wording(figure.value.text) in t for t in texts), figure
         if figure.before is not None:
-            assert any(figure.before.text in c.text for c in figure.citations), figure
+            assert any(_wording(figure.before.text) in t for t in texts), figure
     assert all(f.value.unit not in ("date", "year") for f in found)
+    labels = {f.label for f in found}
+    assert not labels & {"continents", "nations", "U.S. envoys"}  # counts of the prose
+    assert "Chinese goods covered by U.S. tariffs" in labels
+    assert show_quantity(call.value) == "90 minutes" and show_quantity(truce.value) == "90 days"
+
+
+# --------------------------------------------------------------------------- worth a row
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Talks this week spanned three continents.",  # a count in words: the prose's
+        "The two nations agreed to keep talking.",
+        "The 12 envoys will travel to Rome next week.",  # already known: "the"
+        "The senator dined with about 40 guests on Friday.",  # with whom, not how many
+        "Rebels were seen in 15 villages.",  # where
+        "Officials expect the work to finish in the next seven years.",  # a period
+        "Reporting its results for the three months to June, it was upbeat.",
+        "A deal valued at $2bn was signed.",  # one vague word, and nobody's
+        "More than 30,000 residents were told to leave.",  # one plain noun, and nobody's
+    ],
+)
+def test_numbers_that_measure_nothing_are_not_figures(text: str) -> None:
+    assert figures(scored(text)) == ()
+
+
+def test_counts_of_what_a_story_measures_stay() -> None:
+    [jobs] = figures(scored("The carmaker Zenco will cut 1,200 jobs at its Leeds plant."))
+    assert (jobs.label, jobs.value.value) == ("Zenco jobs", 1200)
+
+
+def test_a_vague_word_gets_its_subject_or_the_phrase_it_stands_beside() -> None:
+    [deal] = figures(scored("Budget carrier Jetco signed a deal valued at $2bn."))
+    assert deal.label == "Jetco deal"
+    found = figures(
+        *article(
+            "a",
+            "Acme warns on costs",
+            "Energy supplier Acme said its heating costs - a projected extra £40m - would "
+            "hurt margins.",
+        )
+    )
+    assert [(f.label, f.value.text) for f in found] == [("Acme heating costs", "£40m")]
+
+
+# --------------------------------------------------------------------------- whose
+
+
+def test_a_label_gets_its_subject_from_the_sentence() -> None:
+    found = figures(
+        scored("Since the strike in the United States, Skyline has cut 900 jobs.", "a", 1),
+        scored(
+            "Budget airline Jetco ordered 50 jets from Boeing, in a deal valued at $4bn.", "a", 2
+        ),
+        scored("Analysts say Jetco's annual fuel bill - $900m - is a worry.", "a", 3),
+    )
+    labels = {f.label for f in found}
+    assert {"Skyline jobs", "Jetco deal", "Jetco annual fuel bill"} <= labels  # not Boeing's
+
+
+def test_a_sentence_that_names_no_one_is_about_its_article() -> None:
+    found = figures(
+        *article(
+            "a",
+            "Zenco flies back to profit",
+            "Shares in Zenco rose on Monday.",
+            "The airline made a pre-tax profit of £75m.",
+            "The company has managed to save $1.1bn in costs without cutting jobs.",
+            "Turnover for the quarter was up 4.3% to £1.97bn.",
+        )
+    )
+    assert {f.label: f.value.text for f in found} == {
+        "Zenco pre-tax profit": "£75m",
+        "Zenco cost savings": "$1.1bn",
+        "Zenco turnover for the quarter": "4.3%",
+    }
+    turnover = by_label(found, "Zenco turnover for the quarter")
+    assert turnover.note == "up by 4.3% to £1.97bn"  # the level reached, not a row of its own
+
+
+def test_what_an_amount_of_goods_is_covered_by() -> None:
+    [_, goods] = figures(scored("The pact cut tariffs on $300bn of steel from 25% to 10%."))
+    assert (goods.label, goods.value.value) == ("steel covered by tariffs", 300e9)
+
+
+def test_a_known_thing_is_not_given_the_clause_subject() -> None:
+    [truce] = figures(scored("Critics say Ruritania has broken the 90-day truce."))
+    assert truce.label == "truce"  # not Ruritania's truce
+
+
+# --------------------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize(
+    ("text", "noun"),
+    [
+        ("a 90-minute call", "90 minutes"),
+        ("the 90-day truce", "90 days"),
+        ("a one-hour delay", "one hour"),
+        ("a three-month-long pause", "three months"),
+        ("a half-hour wait", "half an hour"),
+        ("an hour-long talk", "an hour"),
+        ("for 90 days", "90 days"),
+        ("one and a half hours", "one and a half hours"),
+    ],
+)
+def test_durations_are_shown_as_nouns(text: str, noun: str) -> None:
+    assert shown(one(text)) == noun
+
+
+def test_a_duration_figure_shows_a_noun_where_the_source_wrote_an_adjective() -> None:
+    [call] = figures(
+        scored("The leaders held a 90-minute call on Thursday.", "a", 1, score=9),
+        scored("The leaders held a 60-minute call on Thursday.", "b", 2),
+    )
+    assert call.value.text == "90 minutes" and [v.text for v in call.variants] == ["60 minutes"]
+    assert show_quantity(call.value) == "90 minutes"
+    assert "90-minute call" in call.citations[0].text  # the source's own wording stays
+
+
+# --------------------------------------------------------------------------- changes
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "after"),
+    [
+        (
+            "The airline made a profit of £75m ($141m) compared with £125m a year earlier.",
+            "£125m",
+            "£75m",
+        ),
+        ("Sales were $4bn, compared to $3.5bn in 2023.", "$3.5bn", "$4bn"),
+        ("The fund returned 7%, down from 9% a year ago.", "9 %", "7 %"),
+        ("Rates went from 2% to 3%.", "2 %", "3 %"),
+        (
+            "The group reported net profits of 400m euros ($527m), compared with a loss of "
+            "984m euros in 2003.",
+            "loss of 984m euros",
+            "profit of 400m euros",
+        ),
+        (
+            "It made a loss of £5m compared with £8m a year earlier.",
+            "loss of £8m",
+            "loss of £5m",
+        ),
+    ],
+)
+def test_changes_are_paired_where_the_sentence_states_them(
+    text: str, before: str, after: str
+) -> None:
+    [change] = [f for f in figures(scored(text)) if f.before is not None]
+    assert change.before is not None
+    assert (show_quantity(change.before), show_quantity(change.value)) == (before, after)
+
+
+def test_a_loss_is_below_zero() -> None:
+    [change] = figures(
+        scored(
+            "The broadcaster Mediaco posted net profits of 400m euros, compared with a loss of 984m euros."
+        )
+    )
+    assert change.before is not None
+    assert (change.before.value, change.value.value) == (-984e6, 400e6)
+    assert change.label == "Mediaco net profits"
+
+
+def test_a_conversion_in_brackets_is_not_another_figure() -> None:
+    found = figures(scored("Budget airline Jetco agreed a deal valued at $4bn (£2.1bn)."))
+    assert [f.value.text for f in found] == ["$4bn"]
+
+
+def test_a_range_is_not_a_figure() -> None:
+    assert figures(scored("Jetco expects a 2% to 3% rise in revenue.")) == ()
+
+
+# --------------------------------------------------------------------------- different subjects
+
+
+def test_figures_of_different_subjects_are_never_one_figure() -> None:
+    found = figures(
+        scored("Since 2001 Skyline has cut 13,000 jobs as part of a cost drive.", "a", 1),
+        scored("Reports say Jetco could move as many as 7,000 jobs offshore.", "b", 1),
+        scored("Loss-making Flyco, which lost $646m, was forced to cut 6,900 jobs.", "c", 1),
+    )
+    jobs = {f.label: f for f in found if f.value.unit == "count"}
+    assert set(jobs) == {"Skyline jobs", "Jetco jobs", "Flyco jobs"}
+    assert all(f.consistent and len(f.citations) == 1 for f in jobs.values())
+
+
+def test_the_same_subjects_figure_is_one_figure_across_sources() -> None:
+    [jobs] = figures(
+        scored("Reports say Jetco could move as many as 7,000 jobs offshore.", "a", 1),
+        scored("If Jetco follows its rivals, 7,000 jobs could shift overseas.", "b", 4),
+    )
+    assert jobs.label == "Jetco jobs" and jobs.consistent
+    assert {c.number for c in jobs.citations} == {1, 2}
+    [disputed] = figures(
+        scored("The airline Jetco will cut 7,000 jobs next year, the union said.", "a", 1, score=9),
+        scored("The airline Jetco will cut 6,900 jobs next year, managers said.", "b", 1),
+    )
+    assert not disputed.consistent and [v.value for v in disputed.variants] == [6900]
+
+
+def test_values_that_differ_are_one_disputed_figure_only_when_they_count_the_same_thing() -> None:
+    found = figures(
+        scored("The airline Jetco will cut 7,000 jobs next year, the union said.", "a", 1, score=9),
+        scored("The airline Jetco will cut 6,900 staff next year, managers said.", "b", 1),
+    )
+    assert len(found) == 2 and all(f.consistent for f in found)
+
+
+# --------------------------------------------------------------------------- the airline story
+
+
+@pytest.mark.skipif(not BBC.is_dir(), reason="needs ../shared/data/bbc")
+def test_airline_results_each_figure_is_its_companys() -> None:
+    """Eight BBC airline articles (tests/stories/airlines.yaml): whose each figure is."""
+    names = ("004", "047", "109", "128", "394", "395", "404", "455")
+    sources = tuple(SourceInfo(f"s{n}", k + 1, n, "file", n) for k, n in enumerate(names))
+    sentences: list[Sentence] = []
+    for source, n in zip(sources, names, strict=True):
+        text = (BBC / f"{n}.txt").read_text(encoding="utf-8")
+        sentences += normalize(plain_document(text, f"{n}.txt", source.id), Rules.make())
+    found = extract(
+        [Scored(s, "news", 1.0) for s in sentences], sources, limit=100, stemmer=Stemmer()
+    )
+    shown_by_label = {
+        f.label: (f"{show_quantity(f.before)} → " if f.before else "") + show_quantity(f.value)
+        for f in found
+    }
+    assert shown_by_label["BA pre-tax profit"] == "£125m → £75m"
+    assert shown_by_label["Lufthansa net profits"] == "loss of 984m euros → profit of 400m euros"
+    assert shown_by_label["Continental cost savings"] == "$1.1bn"
+    jobs = {f.label: f for f in found if f.value.unit == "count" and "jobs" in f.label}
+    assert {"BA jobs", "Delta jobs", "Qantas jobs"} <= set(jobs)
+    assert jobs["Qantas jobs"].consistent and len(jobs["Qantas jobs"].citations) == 3
+    assert all(f.consistent for f in found)
+    assert not {"extra", "deal", "costs", "jobs"} & set(shown_by_label)
 
 
 # --------------------------------------------------------------------------- scale
