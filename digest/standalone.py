@@ -199,6 +199,14 @@ _CALENDAR = frozenset(
     saturday sunday christmas easter
     """.split()
 )
+# Titles that make the two words after them a name, even in a lower-cased article.
+_LOWER_TITLES = frozenset(
+    """
+    president justice judge senator sen governor gov mayor secretary minister premier
+    chancellor king queen prince princess pope ambassador rep representative speaker mr mrs
+    ms dr sir
+    """.split()
+)
 _TIME_NOUNS = frozenset(
     """
     week weekend month year season summer winter spring autumn fall morning afternoon evening
@@ -236,12 +244,13 @@ _BE = (
 )
 _EXPLETIVE = re.compile(
     rf"(?i){_BE}\s+(?:"
-    r"(?:[\w’'-]+\s+){0,3}(?:that|whether|if|how|why|when|what|who|before|since)\b"
+    r"(?:[\w’'-]+\s+){0,3}(?:whether|if|how|why|when|what)\b"
     r"|(?:[\w’'-]+\s+){0,4}(?:time|years?|months?|weeks?|days)\b"
     r"|(?:[\w-]+\s+)?(?:(?:un)?clear|(?:un)?likely|(?:im)?possible|important|necessary|hard|"
     r"easy|difficult|vital|essential|crucial|wrong|right|(?:un)?fair|good|better|best|early|"
-    r"soon|enough|worth|understood|thought|believed|expected|reported|said|estimated|feared|"
-    r"hoped|claimed|known)\s+(?:that|to|for|whether|if)\b"
+    r"soon|enough|worth)\s+(?:that|to|for|whether|if)\b"
+    r"|(?:understood|thought|believed|reported|said|claimed|alleged|suggested|rumoured|"
+    r"rumored|known|estimated|feared|hoped|expected)\b(?!\s+(?:to|as|by|for|in)\b)"
     r"|to\s+be\s+seen)"
 )
 _QUOTE_MARK = re.compile('[“”"]')
@@ -408,11 +417,7 @@ def _capitalize(text: str) -> str:
 def _opening(tokens: Sequence[_Tok]) -> _Opening:
     """The subject of a sentence: after a dateline "( cnn )" and an opening clause
     ("Last month, …", "In a filing to US regulators …")."""
-    i = 0
-    if tokens and tokens[0].text == "(":
-        close = next((k for k in range(1, min(len(tokens), 6)) if tokens[k].text == ")"), None)
-        if close is not None:
-            i = close + 1
+    i = _dateline(tokens)
     if i < len(tokens) and tokens[i].text in _QUOTES_OPEN:
         return _Opening(i, _ref(tokens, i + 1, quoted=True), quoted=True)
     if _inside_quote(tokens):  # the quotation began in the sentence before
@@ -439,6 +444,29 @@ def _opening(tokens: Sequence[_Tok]) -> _Opening:
                     return _Opening(k, inner)
                 break
     return _Opening(i, None)
+
+
+def _dateline(tokens: Sequence[_Tok]) -> int:
+    """Where the sentence starts after a dateline: "( cnn )", "New york ( reuters ) -",
+    "WASHINGTON —"."""
+    opening = next((k for k in range(min(len(tokens), 5)) if tokens[k].text == "("), None)
+    if opening is not None and all(t.word for t in tokens[:opening]):
+        close = next(
+            (k for k in range(opening, min(len(tokens), opening + 5)) if tokens[k].text == ")"),
+            None,
+        )
+        if close is not None:
+            after = close + 1
+            if opening == 0:
+                return after
+            if after < len(tokens) and tokens[after].text in "-–—":
+                return after + 1
+    k = 0
+    while k < min(len(tokens), 4) and tokens[k].word and tokens[k].text.isupper():
+        k += 1
+    if k and k < len(tokens) and tokens[k].text in "-–—":
+        return k + 1
+    return 0
 
 
 def _inside_quote(tokens: Sequence[_Tok]) -> bool:
@@ -511,8 +539,10 @@ def _ref(tokens: Sequence[_Tok], i: int, quoted: bool = False) -> _Ref | None:
         last = i + 1
         if head.low == "chief" and i + 2 < len(tokens) and tokens[i + 2].low == "executive":
             head, last = tokens[i + 2], i + 2
-        if head.capital:  # "the Bank of England" names itself
-            return None
+        if head.capital or (last + 1 < len(tokens) and _name_word(tokens[last + 1])):
+            return None  # "the Bank of England", "the official Xinhua agency" name themselves
+        if not head.possessive and _verbish(tokens, last + 2) and not _verbish(tokens, last + 1):
+            return None  # "the airline industry has …": the head is not the head
         if head.low in _ORG_HEADS:
             return _Ref("org", i, last, head.possessive, heads=_ORG_HEADS[head.low])
         if head.low in _VAGUE_PEOPLE:
@@ -730,31 +760,31 @@ class _Article:
     def _lower_name(
         self, tokens: Sequence[_Tok], k: int
     ) -> tuple[int, int, tuple[str, ...]] | None:
-        """In a lower-cased article: "justice antonin scalia" (two words after a role), or a
-        word of a name already found."""
+        """In a lower-cased article: "justice antonin scalia" (a first name and a surname
+        after a role), or a surname already found."""
         tok = tokens[k]
         if tok.low in self.name_words:
             return (k, k, (tok.low,))
         if tok.low not in _ROLES and tok.low not in _HONORIFICS:
             return None
-        words: list[str] = []
         start = k + 2 if k + 1 < len(tokens) and tokens[k + 1].text == "." else k + 1  # "gov."
-        last = k
-        for j in range(start, min(len(tokens), start + 2)):
-            t = tokens[j]
-            if (
-                not t.word
-                or t.low in _FUNCTION
-                or t.low in _AUX
-                or t.low in _ROLES
-                or _verbish(tokens, j)
-            ):
-                break
-            words.append(t.low)
-            last = j
-            if t.possessive:
-                break
-        return (start, last, tuple(words)) if words else None
+        if start + 1 >= len(tokens) or tokens[start].possessive:
+            return None
+        if not all(_plain_name(tokens, j) for j in (start, start + 1)):
+            return None
+        surname = tokens[start + 1].low
+        # a title says so; a weaker role ("officer pulls out") needs the surname to open a
+        # sentence somewhere, capitalized as names are even in these articles
+        if tok.low not in _LOWER_TITLES and surname not in self.openers:
+            return None
+        return (start, start + 1, (tokens[start].low, surname))
+
+    @cached_property
+    def openers(self) -> frozenset[str]:
+        """Words that open a sentence of the article, lower-cased."""
+        return frozenset(
+            m.group().lower() for s in self.sentences if (m := _FIRST.match(s.text)) is not None
+        )
 
     def _entity(self, tokens: Sequence[_Tok], first: int, last: int, name: tuple[str, ...]) -> int:
         role = _role_before(tokens, first)
@@ -766,7 +796,7 @@ class _Article:
         e.forms[" ".join(t.text for t in tokens[first : last + 1])] += 1
         if person:
             e.named_person = True
-            self.name_words.update(name)
+            self.name_words.add(name[-1])
         for r in (role, appositive):
             if r:
                 e.roles.add(r)
@@ -992,6 +1022,8 @@ class _Article:
                     written.setdefault(t.low, t.text)
         if not counts:
             return None
+        if person and words[-1] in counts:  # the surname, if the article uses it alone
+            return written[words[-1]]
         return written[max(counts, key=lambda w: (counts[w], words.index(w) if w in words else 0))]
 
     def plural(self, n: int) -> str | None:
@@ -1007,7 +1039,7 @@ class _Article:
         if line.opening.ref is not None or s >= len(line.tokens):
             return None
         tokens = line.tokens
-        for h in range(s, min(len(tokens) - 1, s + 3)):
+        for h in range(s, min(len(tokens) - 1, s + 4)):
             t = tokens[h]
             if not t.word or t.low in _FUNCTION or t.possessive:
                 return None
@@ -1015,11 +1047,12 @@ class _Article:
             if (
                 (not t.capital or (h == s and t.low not in self.capitals))
                 and t.low.endswith("s")
-                and not t.low.endswith("ss")
+                and not t.low.endswith(("ss", "us", "is"))
+                and t.low not in _AUX
                 and nxt.word
                 and not nxt.capital
-                and nxt.low not in _FUNCTION
-            ):  # "Analysts expected", "Chinese officials emphasize"
+                and (nxt.low not in _FUNCTION or nxt.low in ("who", "that"))
+            ):  # "Analysts expected", "Chinese officials emphasize", "Residents who …"
                 return line.text[tokens[s].start : t.end]
         return None
 
@@ -1032,7 +1065,7 @@ class _Article:
                 continue
             tokens = line.tokens
             for k in range(len(tokens) - 1, -1, -1):
-                if not _same_noun(tokens[k].low, ref.noun):
+                if tokens[k].low != ref.noun:
                     continue
                 j = k
                 while j > 0 and tokens[j - 1].word and tokens[j - 1].low not in _FUNCTION:
@@ -1100,10 +1133,6 @@ def _rank(
         if after < len(tokens) and (tokens[after].text == "," or _verbish(tokens, after)):
             return 3 if joined else 2
     return 0
-
-
-def _same_noun(word: str, noun: str) -> bool:
-    return word == noun or word == noun + "s" or noun == word + "s"
 
 
 def _descriptors(tokens: Sequence[_Tok]) -> bool:
@@ -1211,8 +1240,30 @@ def _title_case(text: str) -> bool:
 
 def _lowercased(texts: Sequence[str]) -> bool:
     """An article printed in lower case (as Multi-News is): names are not capitalized."""
-    inner = [w for t in texts[:40] for w in re.findall(r"(?<=[a-z,;] )[A-Za-z]\w+", t)]
-    return len(inner) >= 30 and sum(w[0].isupper() for w in inner) / len(inner) < 0.02
+    inner = [w for t in texts for w in re.findall(r"(?<=[a-z,;] )[A-Za-z]\w+", t)]
+    return len(inner) >= 10 and sum(w[0].isupper() for w in inner) / len(inner) < 0.02
+
+
+def _plain_name(tokens: Sequence[_Tok], j: int) -> bool:
+    """Could the lower-case word at ``j`` be part of a name: no function word, verb, role,
+    date or number."""
+    t = tokens[j]
+    low = t.low
+    return (
+        t.word
+        and low.replace("'", "").replace("-", "").isalpha()
+        and len(low) > 1
+        and low not in _FUNCTION
+        and low not in _AUX
+        and low not in _ROLES
+        and low not in _ADVERBS
+        and low not in _CALENDAR
+        and low not in _TIME_NOUNS
+        and low not in _ORG_HEADS
+        and low not in _ORG_SUFFIXES
+        and not low.endswith(("ing", "ly", "ed"))
+        and not _verbish(tokens, j)
+    )
 
 
 # --------------------------------------------------------------------------- the stage

@@ -98,6 +98,14 @@ def test_a_definite_description_shows_the_company_as_the_article_shortens_it() -
             ("Analysts expected a weaker quarter.", "They said prices would fall further."),
             "[Analysts] said prices would fall further.",
         ),
+        (  # … after a dateline, in a lower-cased report
+            (
+                "Lagos ( reuters ) - city residents who live near the port should leave "
+                "on friday, the governor said.",
+                "Otherwise, they risk being cut off by the floods.",
+            ),
+            "[City residents] risk being cut off by the floods.",
+        ),
     ],
 )
 def test_a_reference_shows_what_it_means(texts: tuple[str, ...], wanted: str) -> None:
@@ -167,6 +175,7 @@ def test_he_is_not_the_person_his_own_sentence_names() -> None:
         "It is unclear whether the plant will reopen.",  # an "it" that stands for nothing
         "It was the third time this year that Lopez had warned on profits.",
         "This week, the board meets in London.",  # "this week" is a date, not a reference
+        "The airline industry has had a hard year.",  # "airline" is not the head
         "When asked about Harbour Tools, its founder declined to comment.",
         "“We are pleased with the year,” Lopez said.",
     ],
