@@ -1366,38 +1366,64 @@ def _owned(s: _Sentence, label: _Label, at: int) -> _Label:
 
 
 def _owner(s: _Sentence, label: _Label, at: int) -> tuple[str, frozenset[str]] | None:
+    """Whose figure it is (``_whose``), in the words the article uses most for it: "British
+    Airways" is its "BA", "Delta Air Lines" its "Delta"."""
+    found = _whose(s, label, at)
+    main = s.names.main
+    if found is None or main is None:
+        return found
+    text, keys = found
+    words, main_words = text.split(), main.split()
+    longer = words[: len(main_words)] == main_words and len(words) - len(main_words) <= 2
+    if keys <= s.names.main_keys or longer or _initials(text) == main.replace(".", ""):
+        return main, s.names.main_keys
+    return found
+
+
+def _initials(text: str) -> str:
+    words = text.split()
+    return "".join(w[0] for w in words) if len(words) > 1 else ""
+
+
+def _whose(s: _Sentence, label: _Label, at: int) -> tuple[str, frozenset[str]] | None:
     """Whose figure it is, from the sentence's words: a possessive before it ("BA's"); else
     the nearest name before it in its clause that is no preposition's object ("Budget
     airline Ryanair has placed an order for 70 Boeing planes, in a deal valued at $4bn");
-    else the document's main name, when a word refers to it ("its", "the airline") or the
-    label opens its clause bare ("Net profit rose") or the sentence names it. A definite
-    label ("the 90-day truce") is the one the reader knows: it takes only a possessive."""
+    else the document's main name, when a word refers to it ("its", "the airline"), the
+    label opens its clause bare ("Net profit rose") or follows the main clause's verb
+    ("Analysts have forecast profit will rise"; not "a truce that lowered tariffs", whose
+    subject is the truce), or the sentence names it. A definite label ("the 90-day truce") is one
+    the reader knows: the subject of its clause is not its owner ("China has broken the
+    truce"), though what "it" or "the airline" refers to is."""
     names = s.names
     main = (names.main, names.main_keys) if names.main is not None else None
     first = min(label.words[0], at) if label.words else at
     j = first - 1
     while j >= 0 and s.toks[j].quote:
         j -= 1
+    definite = False
     if j >= 0:
         run = _run_ending(s, j)
         if run is not None and run.possessive:
             return run.text, run.keys
         if s.toks[j].low in ("its", "their"):
             return main
-        if s.toks[j].low in _DEFINITE:
-            return None
+        definite = s.toks[j].low in _DEFINITE
     i = first - 1
+    clause = True  # the walk reached the sentence's start: the figure is in its main clause
     while i >= 0:
         tok = s.toks[i]
         if tok.text == ",":
             i = _before_aside(s, i)  # "Delta, which lost $646m, was forced to cut 6,900 jobs"
             continue
         if tok.text in _BREAKS or tok.low in _CLAUSE_OPENERS:
-            break
+            clause = False
+            if not definite:
+                break
         run = _run_ending(s, i)
         if run is not None:
             if not run.governed:
-                return run.text, run.keys
+                return None if definite else (run.text, run.keys)
             i = run.start - 1
             continue
         refers = tok.low in _PRONOUNS or (tok.low in _REFERRING and s.toks[i - 1].low == "the")
@@ -1407,7 +1433,7 @@ def _owner(s: _Sentence, label: _Label, at: int) -> tuple[str, frozenset[str]] |
     if main is None:
         return None
     opens = j < 0 or s.toks[j].text in _BREAKS or s.toks[j].text == ","
-    if opens or s.toks[j].low in _CLAUSE_OPENERS:
+    if opens or s.toks[j].low in _CLAUSE_OPENERS or (clause and not definite and s.verb(j)):
         return main  # "Net profit in the six months rose 28%": the story's own
     if any(run.keys & names.main_keys for run in s.runs):
         return main

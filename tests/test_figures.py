@@ -333,6 +333,7 @@ def test_acceptance_on_the_two_seeds() -> None:
 
     us = change(145, 30)
     assert "tariffs" in us.label and "Chinese goods" in us.label
+    assert {c.number for c in us.citations} == {1, 2}  # [2]: "lowered tariffs by 115 points"
     china = change(125, 10)
     assert "U.S. products" in china.label
     [goods] = [f for f in found if f.value.unit == "USD" and f.value.value == 300e9]
@@ -430,6 +431,47 @@ def test_a_sentence_that_names_no_one_is_about_its_article() -> None:
     }
     turnover = by_label(found, "Zenco turnover for the quarter")
     assert turnover.note == "up by 4.3% to £1.97bn"  # the level reached, not a row of its own
+
+
+def test_an_article_names_its_subject_one_way() -> None:
+    """ "British Airways" is the article's "BA": one owner, so the stated drop is seen to be
+    the change the next sentence gives."""
+    [profit] = figures(
+        *article(
+            "a",
+            "High costs hit BA's profits",
+            "Shares in BA fell on Friday.",
+            "British Airways has blamed fuel prices for a 40% drop in profits.",
+            "The airline made a pre-tax profit of £75m compared with £125m a year earlier.",
+        )
+    )
+    assert profit.label == "BA pre-tax profit"
+    assert profit.note == "drop by 40 %, as [1] says"
+
+
+def test_what_it_refers_to_owns_even_a_known_thing() -> None:
+    found = figures(
+        *article(
+            "a",
+            "Skyline raises surcharges",
+            "Fuel costs at Skyline rose again.",
+            "In October, it raised the surcharge from £6 to £10.",
+            "Critics say Ruritania has broken the 90-day truce with Skyline.",
+        )
+    )
+    assert {f.label for f in found} == {"Skyline surcharge", "truce"}  # not Ruritania's
+
+
+def test_a_relative_clause_has_its_own_subject() -> None:
+    [tariffs] = figures(
+        *article(
+            "a",
+            "Trump hails truce",
+            "Trump spoke on Friday.",
+            "Envoys met in Geneva, which led to a truce that lowered tariffs by 115 points.",
+        )
+    )
+    assert tariffs.label == "tariffs"  # the truce's doing, not Trump's or the envoys'
 
 
 def test_what_an_amount_of_goods_is_covered_by() -> None:
