@@ -1360,19 +1360,53 @@ def _owned(s: _Sentence, label: _Label, at: int) -> _Label:
     """The label with whose figure it is in front ("BA pre-tax profit", "Continental cost
     savings"), when the label does not say and the sentence or its document does: in a
     briefing of several stories "pre-tax profit" alone could be anyone's, and figures
-    of different owners are different figures (``_clash``)."""
+    of different owners are different figures (``_clash``). A figure someone expects
+    says so ("Analysts have forecast profit will rise 11%": forecast profit)."""
+    if _forecast(s, label, at):
+        label = replace(label, text=f"forecast {_lowered(s, label)}")
     if label.named:
         return label
     owner = _owner(s, label, at)
     if owner is None:
         return label
     name, keys = owner
-    text = label.text
-    first = s.toks[label.words[0]] if label.words else None
-    if first is not None and text.startswith(first.text) and not first.text.isupper():
-        text = text[0].lower() + text[1:]  # "Turnover for the quarter" opened the sentence
     head = label.head | {s.stem(k) for k in keys}
-    return replace(label, text=f"{name} {text}", head=head, named=True, owner=f"{name} ")
+    text = f"{name} {_lowered(s, label)}"
+    return replace(label, text=text, head=head, named=True, owner=f"{name} ")
+
+
+def _lowered(s: _Sentence, label: _Label) -> str:
+    """The label's text, not capitalized for opening the sentence ("Turnover for the
+    quarter was up"), as it reads after another word."""
+    text = label.text
+    if not label.words or label.words[0] != next(i for i, t in enumerate(s.toks) if t.word):
+        return text
+    first = s.toks[label.words[0]]
+    named = any(run.start == label.words[0] for run in s.runs)
+    if text.startswith(first.text) and not first.text.isupper() and not named:
+        return text[0].lower() + text[1:]
+    return text
+
+
+_OPENERS_BUT_THAT = _CLAUSE_OPENERS - {"that"}
+_FORECASTING = frozenset(
+    "forecast forecasts expect expects expected expecting predict predicts predicted "
+    "anticipate anticipates anticipated".split()
+)
+
+
+def _forecast(s: _Sentence, label: _Label, at: int) -> bool:
+    """Does a verb of expecting govern the figure, in its clause before the number (or the
+    clause "that" opens: "expects that sales will rise 5%")?"""
+    if any(w in _FORECASTING for w in label.text.lower().split()):
+        return False
+    words = set(label.words)
+    i = at - 1
+    while i >= 0 and s.toks[i].text not in _BREAKS and s.toks[i].low not in _OPENERS_BUT_THAT:
+        if i not in words and s.toks[i].low in _FORECASTING and s.toks[i].lower_case:
+            return True
+        i -= 1
+    return False
 
 
 def _owner(s: _Sentence, label: _Label, at: int) -> tuple[str, frozenset[str]] | None:
@@ -1416,7 +1450,7 @@ def _whose(s: _Sentence, label: _Label, at: int) -> tuple[str, frozenset[str]] |
         run = _run_ending(s, j)
         if run is not None and run.possessive:
             return run.text, run.keys
-        if s.toks[j].low in ("its", "their"):
+        if s.toks[j].low in ("its", "their") and main is not None:
             return main
         definite = s.toks[j].low in _DEFINITE
     i = first - 1
@@ -1688,7 +1722,7 @@ def _delta(s: _Sentence, qi: int) -> tuple[int, str, list[int]] | None:
         sign = next((s.change(i) for i in reversed(verb) if s.change(i)), 0)
         if sign:
             said = " ".join(s.toks[i].text for i in verb if not s.toks[i].low.endswith("ly"))
-            return sign, said, obj or subject
+            return sign, said, obj or subject or _np_before(s, at - 1)  # "costs will rise by"
         return None
     money = s.quantities[qi].unit in _MONEY
     if money and prev.low in _NOMINALS:

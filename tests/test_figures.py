@@ -191,6 +191,16 @@ def test_a_change_by_an_amount_is_signed_and_noted() -> None:
             "good phone call",
         ),
         ("The city approved a $2.5 billion budget.", "budget"),
+        # a figure someone expects says so
+        (
+            "Analysts have forecast that annual profit will rise about 11%.",
+            "forecast annual profit",
+        ),
+        (
+            "Budget airline Jetco expects its fuel costs will rise by £20m.",
+            "Jetco forecast fuel costs",
+        ),
+        ("Jetco's fuel costs rose by £20m.", "Jetco's fuel costs"),
     ],
 )
 def test_labels_come_from_the_phrase_the_number_belongs_to(text: str, label: str) -> None:
