@@ -53,6 +53,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from snowballstemmer.english_stemmer import EnglishStemmer  # pure Python, never PyStemmer
 
 from digest import config, select
 from digest.errors import ConfigError, SourceError
@@ -68,6 +69,7 @@ from digest.normalize import (
     split_sentences,
     squash,
 )
+from digest.text import Stemmer
 
 from .conftest import ROOT
 
@@ -797,3 +799,19 @@ def test_lazy_greedy_picks_what_the_plain_greedy_picks(
         bound = select._upper if bounded else None
     lazy = select._greedy(candidates, gain, bound=bound, **options)
     assert lazy == _plain_greedy(candidates, gain, **options)
+
+
+# --------------------------------------------------------------------------- stemming
+
+# Stemmer's snowballstemmer runs PyStemmer, the C build of the same Snowball algorithms,
+# when it is installed: a word's stem must be the one the pure-Python English stemmer
+# gives (random words hit the rarer suffixes and the "y" rules).
+
+
+@budget(300)
+@given(st.text(st.sampled_from("abcdefgilmnorstuvyz'"), min_size=3, max_size=14))
+@example("generously")
+@example("dying")
+@example("skies")
+def test_stemmer_stems_as_snowballs_english_stemmer(word: str) -> None:
+    assert Stemmer().stem(word) == EnglishStemmer().stemWord(word)
