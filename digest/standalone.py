@@ -253,12 +253,12 @@ _EXPLETIVE = re.compile(
     r"rumored|known|estimated|feared|hoped|expected)\b(?!\s+(?:to|as|by|for|in)\b)"
     r"|to\s+be\s+seen)"
 )
+_DATELINE = re.compile(r"[\w .]{0,40}(?:\(|[-–—] )")
 _QUOTE_MARK = re.compile('[“”"]')
 _INNER_CAPITAL = re.compile(r"(?<=[\w,;] )[A-Z][\w’'.-]*\w")
 _POSSESSIVES = frozenset(("’s", "'s"))
 _CONTRACTED = frozenset("it he she that there what who where here this how".split())
 _QUOTES_OPEN = frozenset("“\"‘'")
-_QUOTES_CLOSE = frozenset("”\"’'")
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:[’'.-][^\W_]+)*|[^\w\s]")
 
 
@@ -689,7 +689,7 @@ class _Article:
         runs = self._runs(tokens)
         quotes = _QUOTE_MARK.search(text) is not None
         quoted = _quoted_spans(tokens) if quotes else []
-        speaker = _speaker_start(tokens, opening) if quotes else None
+        speaker = _speaker_start(tokens) if quotes else None
         coordinated: list[int] = []
         for first, last, name in runs:
             entity = self._entity(tokens, first, last, name)
@@ -1105,10 +1105,13 @@ def _rank(
         ):
             # "…," said analyst Ray Neidl
             between = tokens[start + 1 : first]
-            if all((t.word and not t.capital) or _name_word(t) for t in between) and first > start:
+            if first > start and all(
+                (t.word and not t.capital and t.low not in _FUNCTION) or _name_word(t)
+                for t in between
+            ):
                 return 2
             continue
-        if not _descriptors(tokens[start:first]):
+        if first < start or not _descriptors(tokens[start:first]):
             continue
         end = last
         joined = False
@@ -1151,7 +1154,7 @@ def _descriptors(tokens: Sequence[_Tok]) -> bool:
     return True
 
 
-def _speaker_start(tokens: Sequence[_Tok], opening: _Opening) -> int | None:
+def _speaker_start(tokens: Sequence[_Tok]) -> int | None:
     """Where the speaker of a quotation stands: after ``,” …`` or ``.” …``."""
     for k in range(len(tokens) - 2, 0, -1):
         if tokens[k].text in '”"' and tokens[k - 1].text in (",", ".", "?", "!"):
@@ -1268,6 +1271,13 @@ def _plain_name(tokens: Sequence[_Tok], j: int) -> bool:
 
 # --------------------------------------------------------------------------- the stage
 
+_HEADS = "|".join(sorted({*_ORG_HEADS, *_PERSON_HEADS}))
+# A reference after an opening clause: ", it …", "In a filing to US regulators the airline"
+_LATER_REF = re.compile(
+    rf"(?i),\s+[“\"]?(?:he|she|it|its|his|her|they|their|this|that|these|those|such|the\s+(?:{_HEADS}))\b"
+    rf"|\b(?:he|she|it|they|the\s+(?:{_HEADS}))\s"
+)
+
 
 def edit(items: Sequence[Item], sentences: Sequence[Sentence]) -> list[Item]:
     """Each item as it reads alone: its opening reference resolved in brackets, a
@@ -1314,23 +1324,25 @@ def _alone(
 
 def _may_lean(text: str) -> bool:
     """Whether the opening may hold a reference (most do not: a cheap look first)."""
-    m = _FIRST.search(text, 0, 40)
-    if m is None or (m.start() > 0 and not text.startswith(("(", *_QUOTES_OPEN))):
+    m = _FIRST.search(text)
+    if m is None or m.start() > 5:
         return True
     first = m.group().lower()
+    if m.start() > 0:  # a quotation leans on its first word only; a dateline "( cnn )"
+        return first in _LEANING or text[0] not in _QUOTES_OPEN
     if first == "the":
         head = _FIRST.match(text, m.end() + 1)
         return head is not None and (head.group() in _ORG_HEADS or head.group() in _PERSON_HEADS)
-    return (
-        first in _LEANING
-        or first in _PREPOSITIONS
+    if first in _LEANING or _DATELINE.match(text):
+        return True
+    opens = (
+        first in _PREPOSITIONS
         or first in _SUBORDINATORS
         or first in _TIME_OPENERS
         or first == "to"
         or first.endswith(("ing", "ly"))
-        or "”" in text
-        or '"' in text
     )
+    return opens and _LATER_REF.search(text) is not None
 
 
 def _stands(text: str, tokens: Sequence[_Tok], ref: _Ref) -> bool:
@@ -1375,9 +1387,31 @@ def _referent(article: _Article, n: int, ref: _Ref, tokens: Sequence[_Tok]) -> s
         opener = [t.low for t in tokens[1 : ref.first] if _name_word(t)]
         if opener and not article.leaning(opener, ref):
             return _HERE
-    others = frozenset(t.low for t in tokens[ref.last + 1 :] if _name_word(t))
-    entity = article.resolve(n, ref, others=others)
+    entity = article.resolve(n, ref, others=_named_after(tokens, ref.last + 1))
     return None if entity is None else article.shown(entity)
+
+
+def _named_after(tokens: Sequence[_Tok], start: int) -> frozenset[str]:
+    """The words of the names the rest of a sentence uses as someone ("accused Brown of",
+    "Trump's plan"), not as a modifier ("the Ryanair/Boeing order book")."""
+    words: set[str] = set()
+    run: list[str] = []
+    for k in range(start, len(tokens) + 1):
+        t = tokens[k] if k < len(tokens) else None
+        if t is not None and _name_word(t) and not (run and tokens[k - 1].possessive):
+            run.append(t.low)
+            continue
+        if run:
+            modifier = (
+                t is not None
+                and (t.text == "/" or (t.word and not t.capital and t.low not in _FUNCTION))
+                and not tokens[k - 1].possessive
+                and not _verbish(tokens, k)
+            )
+            if not modifier:
+                words.update(run)
+            run = []
+    return frozenset(words)
 
 
 def _possessive_end(text: str, end: int) -> int:

@@ -64,12 +64,12 @@ def test_a_definite_description_shows_the_company_as_the_article_shortens_it() -
 @pytest.mark.parametrize(
     ("texts", "wanted"),
     [
-        (  # "it": the organization the sentence before is about
+        (  # "it": the organization the sentence before is about (named again as a modifier)
             (
                 "Budget airline Skylark has ordered 30 new jets.",
-                "It also holds options on 20 more.",
+                "It also holds options on 20 more, which would double the Skylark fleet.",
             ),
-            "[Skylark] also holds options on 20 more.",
+            "[Skylark] also holds options on 20 more, which would double the Skylark fleet.",
         ),
         (  # a possessive
             (
