@@ -12,7 +12,6 @@ import email.utils
 import html
 import logging
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -152,6 +151,11 @@ _NOT_CHARSETS = frozenset(
 )
 
 
+# What counts against a text: U+FFFD and the ASCII control characters (category Cc) but
+# tab, line feed, carriage return, form feed and vertical tab.
+_BINARY = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
 def _check_text(text: str) -> None:
     """Refuse binary files early: their 'text' would only pollute a briefing.
 
@@ -163,12 +167,7 @@ def _check_text(text: str) -> None:
     if "\x00" in sample:
         raise SourceError("binary file, not text")
     if sample:
-        controls = sum(
-            1
-            for c in sample
-            if c == "\ufffd"
-            or (c not in "\t\n\r\f\v" and c < "\x80" and unicodedata.category(c) == "Cc")
-        )
+        controls = len(_BINARY.findall(sample))
         if controls / len(sample) > _CONTROL_SHARE:
             raise SourceError("binary file, not text")
 

@@ -8,7 +8,6 @@ heading, boilerplate line or sentence: nothing is silently dropped.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -39,6 +38,14 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), No
 # Every kind of space and line break: a repaired line is one line, though ftfy turns a
 # U+2028 LINE SEPARATOR in it into "\n" (a title must not span two lines of Markdown).
 _SPACES = re.compile(r"\s+")
+# The same, with the control characters (category Cc, U+0000-U+001F and U+007F-U+009F,
+# a set Unicode never changes) that become spaces first.
+_SPACES_AND_CONTROLS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+# Text ftfy (with FTFY_CONFIG) gives back unchanged, and with nothing invisible to remove:
+# printable ASCII but "&" (an HTML entity's start), and the quotes, dashes and ellipsis of
+# ordinary news text. None is mojibake, a control character, a ligature or a line break,
+# all are NFC, and no pair of them is what ftfy's badness heuristic looks for.
+_PLAIN = re.compile(r"[ -%'-~‘’“”–—…]*")
 _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«(["
 _TERMINAL = ".!?…"
@@ -122,10 +129,11 @@ def repair(text: str) -> str:
     """
     if not text:
         return text
+    if _PLAIN.fullmatch(text):  # most text: ftfy's checks cost more than all the rest
+        return squash(text)  # what the lines below make of it: \s is what split() splits at
     text = ftfy.fix_text(text, FTFY_CONFIG)
     text = text.translate(_ZERO_WIDTH)
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES_AND_CONTROLS.sub(" ", text).strip()
 
 
 def squash(text: str) -> str:
@@ -299,6 +307,9 @@ _CODE_START = re.compile(
     r'|\{\s*"[\w$-]+"\s*:'
     r")"
 )
+# Every match of those holds one of these ("=", "{", "window.", "document.", ".push"): a
+# text with none has no statement to cut, and the search, tried at every character, costs.
+_CODE_MARKS = ("=", "{", "window.", "document.", ".push")
 # A bracketed credit: "[Photo/VCG]", "(Photo/VCG)", "[Photo: IC]", "(AP Photo/Andy Wong)",
 # "[Photo provided to China Daily]", "(File photo)".
 _CREDIT = re.compile(
@@ -374,17 +385,21 @@ def _lowered(document: Document) -> bool:
     """Whether the text is stored lower-cased (names and all: "officials in beijing"), as
     some corpora are: only there is a capital after a word a sign of a new sentence. In
     ordinary text "Images from camera phones …" is a sentence, not a credit."""
+    lines = [line for b in document.blocks if b.kind == "paragraph" for line in b.lines]
+    # No more words than this can count (a word and a space take two characters): once a
+    # hundredth of it are capitals, the text is not lower-cased, whatever the rest says.
+    most = sum((len(line) + 1) // 2 for line in lines)
     words = inner = 0
-    for block in document.blocks:
-        if block.kind != "paragraph":
-            continue
-        for line in block.lines:
-            previous = "."
-            for word in line.split():
-                if word[:1].isalpha() and previous[-1:] not in '.!?:"”':
-                    inner += 1
-                    words += word[0].isupper()
-                previous = word
+    for line in lines:
+        previous = "."
+        for word in line.split():
+            if word[:1].isalpha() and previous[-1:] not in '.!?:"”':
+                inner += 1
+                if word[0].isupper():
+                    words += 1
+                    if 100 * words >= most:
+                        return False
+            previous = word
     return inner >= 50 and words / inner < 0.01
 
 
@@ -442,6 +457,8 @@ def _residue_split(text: str) -> list[tuple[bool, str]]:
 def _code_spans(text: str) -> Iterator[tuple[int, int]]:
     """Each statement runs to its ``;`` outside brackets and strings; statements that
     follow one another make one span."""
+    if not any(mark in text for mark in _CODE_MARKS):
+        return
     at = 0
     while (match := _CODE_START.search(text, at)) is not None:
         start = match.start()
@@ -571,20 +588,28 @@ def _is_boundary(text: str, at: int, punct: str, after: int) -> bool:
         return True
     word = _last_word(text, at)
     lower = word.lower().rstrip(".")
+    if lower in _TITLES:
+        return False
+    if lower in _SOFT:
+        return _starter_follows(text, after) and not nxt.isdigit()
+    if "." in word and _INITIALISM.fullmatch(word):
+        return _starter_follows(text, after)  # U.S, U.K, a.m: only before "The", "It", …
+    if len(word) == 1 and word.isupper():
+        return _starter_follows(text, after)  # an initial: "Donald J. Trump"
+    return True
+
+
+_INITIALISM = re.compile(r"(?:[A-Za-z]\.){1,}[A-Za-z]")
+
+
+def _starter_follows(text: str, after: int) -> bool:
+    """Whether the word at ``after`` (past any opening quote or bracket) typically starts
+    a sentence: looked at only after an abbreviation, most full stops end a plain word."""
     word_start = after
     while word_start < len(text) and text[word_start] in _OPENERS:
         word_start += 1
     next_word = _WORD.match(text, word_start)
-    starter = bool(next_word and next_word.group().lower() in _STARTERS)
-    if lower in _TITLES:
-        return False
-    if lower in _SOFT:
-        return starter and not nxt.isdigit()
-    if re.fullmatch(r"(?:[A-Za-z]\.){1,}[A-Za-z]", word):
-        return starter  # U.S, U.K, a.m: end a sentence only before "The", "It", …
-    if len(word) == 1 and word.isupper():
-        return starter  # an initial: "Donald J. Trump"
-    return True
+    return bool(next_word and next_word.group().lower() in _STARTERS)
 
 
 def _last_word(text: str, at: int) -> str:

@@ -58,12 +58,14 @@ from snowballstemmer.english_stemmer import EnglishStemmer  # pure Python, never
 from digest import config, select
 from digest.errors import ConfigError, SourceError
 from digest.extract import decode, extract
-from digest.models import Document, RawDocument, Role, Sentence
+from digest.models import Block, Document, RawDocument, Role, Sentence
 from digest.normalize import (
     _CLOSERS,
     _TERMINAL,
+    _ZERO_WIDTH,
     FTFY_CONFIG,
     Rules,
+    _lowered,
     normalize,
     repair,
     split_sentences,
@@ -380,6 +382,63 @@ def test_repair_changes_letters_only_by_a_named_fix(text: str) -> None:
         assert _letters(repaired) == _letters(text)
     if not ftfy.fix_and_explain(repaired, FTFY_CONFIG).explanation:
         assert repair(repaired) == repaired
+
+
+# Lines of the characters repair passes by ftfy (printable ASCII but "&", and the quotes,
+# dashes and ellipsis of news): most lines of real news. "&" is in, to be told apart.
+plain_text = st.text(st.sampled_from([*map(chr, range(0x20, 0x7F)), *"‘’“”–—…"]), max_size=300)
+
+
+def _repair_in_full(text: str) -> str:
+    """repair without its shortcuts: the whole line through ftfy, the invisible characters
+    removed, each control character a space, then the spaces squashed."""
+    text = ftfy.fix_text(text, FTFY_CONFIG).translate(_ZERO_WIDTH)
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@budget(200)
+@given(st.one_of(plain_text, any_text, control_text, mixed_text, real_text))
+@example("AT&amp;T’s “plan” — 3.5% … done")
+@example(" \x85 a\x9f\u2028b\u200b ")
+def test_repair_shortcuts_change_nothing(text: str) -> None:
+    assert repair(text) == _repair_in_full(text)
+
+
+# Documents around the lower-cased document's 1 % of capitals (``_lowered``): lines of
+# lower-case words, some after a sentence's end (which do not count), and a few capitals
+@st.composite
+def lowered_lines(draw: st.DrawFn) -> list[str]:
+    lines = []
+    others = st.sampled_from(["news", "ended.", "on:", "“quoted”", "3", "G", "Geneva"])
+    for _ in range(draw(st.integers(1, 3))):
+        words = ["x"] * draw(st.integers(0, 300))  # one letter: as many as the bound allows
+        for word in draw(st.lists(others, max_size=8)):
+            words.insert(draw(st.integers(0, len(words))), word)
+        lines.append(" ".join(words))
+    return lines
+
+
+def _lowered_in_full(document: Document) -> bool:
+    """``_lowered`` reading every word, without its early way out."""
+    words = inner = 0
+    for block in document.blocks:
+        for line in block.lines if block.kind == "paragraph" else ():
+            previous = "."
+            for word in line.split():
+                if word[:1].isalpha() and previous[-1:] not in '.!?:"”':
+                    inner += 1
+                    words += word[0].isupper()
+                previous = word
+    return inner >= 50 and words / inner < 0.01
+
+
+@budget(150)
+@given(lowered_lines(), st.booleans())
+def test_lowered_stops_reading_only_when_the_answer_is_known(lines: list[str], lower: bool) -> None:
+    blocks = tuple(Block("paragraph", (line.lower() if lower else line,)) for line in lines)
+    document = Document("s", "d", "d", (Block("title", ("A Title",)), *blocks))
+    assert _lowered(document) == _lowered_in_full(document)
 
 
 @budget(150)
