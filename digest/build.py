@@ -37,6 +37,7 @@ from . import (
     screen,
     select,
     sources,
+    standalone,
     state,
 )
 from .classify import Classifier
@@ -160,6 +161,7 @@ def _analyze(
             items = [i for i in items if i.is_new]
         elif config.state.repeated == "show":
             items = [replace(i, first_reported=None) for i in items]
+    items = standalone.edit(items, sentences)
     step("choosing items")
     items = salience.weigh(items, sentences, stemmer, quantities)
     notes = {s.id: loaded.note(s) for s in config.sections}
@@ -619,7 +621,8 @@ def send(
         state.Store.open(store_path) as store,
     ):
         pending = store.pending_delivery()
-        day = on or (pending.briefing_date if pending else config.briefing.today())
+        day = on or (pending.briefing_date if pending else config.briefing.date)
+        day = day or config.briefing.today()  # the config's own date, as ``build`` reads it
         directory = out_dir or loaded.resolve(config.output.directory)
         deliver.recover(directory)  # a build killed while writing: finish it first
         if config.output.archive:

@@ -73,7 +73,7 @@ def make_briefing(title: str = "US–China: the call", top: str | None = None) -
         subtitle="What Trump and Xi said",
         date=date(2026, 11, 21),
         timezone="America/New_York",
-        sections=(Section("call", "The call", "", items),),
+        sections=(Section("call", "The call", "", items[2:], lifted=(1, 2)),),
         sources=(
             SourceInfo("cnbc", 1, "CNBC article", "feed", "x", "CNBC", "https://www.cnbc.com/"),
             SourceInfo("report", 2, "Short report", "file", "samples/short.txt"),
@@ -311,7 +311,10 @@ def test_what_is_new_line_depends_on_tracking(pdf: bytes) -> None:
     nothing_new = make_briefing()
     seen = date(2026, 11, 20)
     items = tuple(replace(i, first_reported=seen) for i in nothing_new.sections[0].items)
-    nothing_new = replace(nothing_new, sections=(replace(nothing_new.sections[0], items=items),))
+    top = tuple(replace(i, first_reported=seen) for i in nothing_new.top_lines)
+    nothing_new = replace(
+        nothing_new, sections=(replace(nothing_new.sections[0], items=items),), top_lines=top
+    )
     msg = compose(nothing_new, {}, make_settings(), stem="b")
     assert "What's new: nothing new since the last briefing" in _plain(msg)
     assert msg["Subject"] == "US–China: the call — 2026-11-21 (0 new)"
