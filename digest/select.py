@@ -30,6 +30,7 @@ DIVERSITY = 0.75  # a section's item from a source already shown there counts ×
 TURNS = 0.6  # a top line from an article or section already leading counts ×0.6 per line
 TOPICAL = 0.2  # share of the section score in a top line's worth
 LEANS = 0.4  # an item that leans on an unseen sentence, when another would do
+REPEATED = 0.3  # a top line an earlier briefing already carried: yesterday's news
 LENGTH_EXPONENT = 0.7  # gain per word**0.7: between favouring short and long sentences
 LEAD_WEIGHT = 10.0  # worth of a document's first sentence (1/2 of it for the second, …)
 
@@ -257,8 +258,11 @@ def _texts(item: Item) -> tuple[str, ...]:
 
 
 def _headline(item: Item) -> float:
-    """Top lines rank by news; what the item is about only breaks near-ties."""
+    """Top lines rank by news, and yesterday's news is not news; what the item is about
+    only breaks near-ties."""
     worth = item.news + TOPICAL * item.score
+    if not item.is_new:
+        worth *= REPEATED
     return worth if item.standalone else worth * LEANS
 
 
