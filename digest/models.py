@@ -202,7 +202,8 @@ class Quantity:
 
     value: float
     unit: str  # "percent", "percentage_points", "USD", "CNY", …, "minute", "day", "count", "year"
-    text: str  # as written: "145 percent", "$300 billion", "90-minute", "one and a half hours"
+    text: str  # as written ("145 percent", "$300 billion", "one and a half hours"), but a
+    # duration written as an adjective reads as a noun in a figure ("90-minute" → "90 minutes")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ DESCRIPTIONS = frozenset(
     "airline company firm carrier group bank president minister man woman "
     "official agency leader chief executive".split()
 )
+EXPLETIVE = [
+    [w]
+    for w in "unclear likely unlikely possible expected understood thought believed clear not too hard difficult important".split()
+]
+COMPOUNDS = frozenset("industry sector market business world".split())
 _QUOTE = re.compile(r"[“\"]([^”\"]{10,})[”\"]")
 
 
@@ -128,9 +133,14 @@ def leans(item: Item) -> str | None:
     if not words or words[0] == "[":
         return None
     first = words[0].lower()
+    rest = [w.lower() for w in words[1:4]]
+    if first == "it" and rest[:1] in (["is"], ["was"], ["remains"]) and rest[1:2] in EXPLETIVE:
+        return None  # "It is unclear whether …": "it" stands for what follows, not before
     if first in PRONOUNS or first in CONNECTIVES:
         return words[0]
-    if first == "the" and len(words) > 1 and words[1].lower() in DESCRIPTIONS:
+    if first == "the" and rest and rest[0] in DESCRIPTIONS:
+        if len(rest) > 1 and rest[1] in COMPOUNDS:
+            return None  # "the airline industry": a thing of its own
         return f"{words[0]} {words[1]}"
     return None
 
