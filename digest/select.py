@@ -319,29 +319,42 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
 
     rules = Rules.make()
     stemmer = Stemmer()
+    known: dict[str, tuple[str, bool] | None] = {}  # token -> (stem, stop word), this call's
+    stated: dict[str, set[str]] = {}  # sentence -> its word pairs, this call's
     texts: list[str] = []
-    candidates: list[_Candidate] = []
+    counts: list[int] = []
+    leads: list[float] = []
+    found: list[set[str]] = []
     document_frequency: Counter[str] = Counter()
     for number, body in enumerate(documents):
         raw = RawDocument("doc", str(number), str(number), "text/plain", body.encode("utf-8"))
         sentences = [s for s in normalize(extract(raw), rules) if s.role is Role.CONTENT]
         seen: set[str] = set()
         for position, sentence in enumerate(sentences):
-            text = " ".join(sentence.text.split())
-            count = _words(text)
-            found = concepts(text, stemmer)
-            seen |= found
-            if not SUMMARY_MIN_WORDS <= count <= SUMMARY_MAX_WORDS or _unfit(text):
+            split = sentence.text.split()
+            text = " ".join(split)
+            pairs = stated.get(text)  # a wire story runs in several papers word for word
+            if pairs is None:
+                pairs = stated[text] = _pairs(text, known, stemmer)
+            seen |= pairs
+            if not SUMMARY_MIN_WORDS <= len(split) <= SUMMARY_MAX_WORDS or _unfit(text):
                 continue
-            lead = LEAD_WEIGHT / (1 + position)  # the lede says what the story is
-            candidates.append(_Candidate(len(texts), count, lead, _known(found)))
+            leads.append(LEAD_WEIGHT / (1 + position))  # the lede says what the story is
             texts.append(text)
+            counts.append(len(split))
+            found.append(pairs)
         document_frequency.update(seen)
     floor = 2 if len(documents) > 2 else 1  # a concept one document mentions is its detail
+    # Only the word pairs at or over the floor are worth anything: a candidate keeps those
+    # alone, so its gain is the same sum over fewer concepts.
+    shared = {x for x, n in document_frequency.items() if n >= floor}
+    candidates = [
+        _Candidate(k, counts[k], leads[k], _known(frozenset(shared.intersection(pairs))))
+        for k, pairs in enumerate(found)
+    ]
 
     def weight(concept: str) -> float:
-        n = document_frequency[concept]
-        return float(n) if n >= floor and " " in concept else 0.0
+        return float(document_frequency[concept])
 
     keys = _greedy(candidates, _coverage(weight), max_words=words, overflow=True)
     return [texts[k] for k in keys]
@@ -350,3 +363,22 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
 def _unfit(text: str) -> bool:
     """Questions and quotations without their speaker read badly out of context."""
     return text.endswith("?") or text.startswith(("“", '"')) or text.count('"') % 2 == 1
+
+
+def _pairs(text: str, known: dict[str, tuple[str, bool] | None], stemmer: Stemmer) -> set[str]:
+    """The word pairs of :func:`concepts` (its single words are worth nothing in a plain
+    summary), each token's stem and stop-word test looked up once per call in ``known``."""
+    out: set[str] = set()
+    previous: tuple[str, bool] | None = None
+    for token in tokens(text):
+        try:
+            word = known[token]
+        except KeyError:
+            keep = token.isalnum() or "%" in token
+            word = known[token] = (stemmer.stem(token), token in STOPWORDS) if keep else None
+        if word is None:
+            continue  # left out before pairing, as in concepts: its neighbours pair up
+        if previous is not None and not (previous[1] and word[1]):
+            out.add(f"{previous[0]} {word[0]}")
+        previous = word
+    return out

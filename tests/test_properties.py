@@ -860,6 +860,26 @@ def test_lazy_greedy_picks_what_the_plain_greedy_picks(
     assert lazy == _plain_greedy(candidates, gain, **options)
 
 
+# summarize counts the word pairs of ``concepts`` alone (its single words are worth
+# nothing there), each token stemmed once per call: the same pairs, whatever came before.
+SUMMARY_WORDS = (
+    "The talks talking ended in Geneva and of the U.S. us 3.5 1,200 10% foo_bar it’s don't "
+    "café a is “Yes,” — said. IBM ibm skies running runs 3rd"
+).split()
+summary_text = st.lists(st.sampled_from(SUMMARY_WORDS), max_size=30).map(" ".join)
+
+
+@budget(200)
+@given(summary_text, st.lists(summary_text, max_size=3))
+def test_summary_word_pairs_are_the_concepts_word_pairs(text: str, earlier: list[str]) -> None:
+    stemmer = Stemmer()
+    known: dict[str, tuple[str, bool] | None] = {}
+    for other in earlier:
+        select._pairs(other, known, stemmer)
+    pairs = {c for c in select.concepts(text, stemmer) if " " in c}
+    assert select._pairs(text, known, stemmer) == pairs
+
+
 # --------------------------------------------------------------------------- stemming
 
 # Stemmer's snowballstemmer runs PyStemmer, the C build of the same Snowball algorithms,
