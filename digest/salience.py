@@ -188,6 +188,7 @@ def _echoed(item: Item, run: _Run, stemmer: Stemmer) -> float:
 
 
 def _discount(item: Item) -> tuple[float, list[str]]:
+    """How much an item's tone lowers its news: background, hedges, a question."""
     text = item.original or item.text
     factor, why = 1.0, []
     unquoted = _QUOTED.sub(" ", text)
@@ -197,16 +198,23 @@ def _discount(item: Item) -> tuple[float, list[str]]:
     elif _PAST_OPENER.search(text.lstrip("“\"'‘ ")):
         factor *= PAST_OPENER
         why.append(f"background (past-time opener) ×{PAST_OPENER:g}")
-    hedges = [
-        m.group(0).lower()
-        for m in _HEDGES.finditer(unquoted)
-        if not _REPORTED.search(unquoted[: m.start()])
-    ]
+    hedged, hedges = hedging(unquoted)
     if hedges:
-        hedged = max(HEDGE ** len(hedges), HEDGE_FLOOR)
         factor *= hedged
         why.append(f"hedged ({', '.join(hedges)}) ×{hedged:.2f}")
     if text.rstrip("”\"' ").endswith("?"):
         factor *= QUESTION
         why.append(f"a question ×{QUESTION:g}")
     return factor, why
+
+
+def hedging(text: str) -> tuple[float, list[str]]:
+    """The factor a sentence's own hedges (not those it reports someone saying) take off
+    its worth, and the hedges. ``select.summarize`` uses it too: a guess is not what a
+    summary of the news should spend its words on."""
+    hedges = [
+        m.group(0).lower()
+        for m in _HEDGES.finditer(text)
+        if not _REPORTED.search(text[: m.start()])
+    ]
+    return (max(HEDGE ** len(hedges), HEDGE_FLOOR) if hedges else 1.0), hedges

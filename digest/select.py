@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -316,6 +317,7 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
     """
     from .extract import extract
     from .normalize import Rules, normalize
+    from .salience import hedging
 
     rules = Rules.make()
     stemmer = Stemmer()
@@ -356,8 +358,17 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
     def weight(concept: str) -> float:
         return float(document_frequency[concept])
 
-    keys = _greedy(candidates, _coverage(weight), max_words=words, overflow=True)
+    coverage = _coverage(weight)
+    hedged = [hedging(_QUOTATION.sub(" ", t))[0] for t in texts]
+
+    def gain(c: _Candidate, covered: set[str]) -> float:  # a guess is not the news
+        return coverage(c, covered) * hedged[c.key]
+
+    keys = _greedy(candidates, gain, max_words=words, overflow=True)
     return [texts[k] for k in keys]
+
+
+_QUOTATION = re.compile(r"[“\"][^”\"]*[”\"]")  # hedges in a quotation are the speaker's
 
 
 def _unfit(text: str) -> bool:
