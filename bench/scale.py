@@ -76,6 +76,8 @@ STAGES = [  # (label, owner, attribute): what the driver times, in pipeline orde
     ("learn", "digest.learn", "refine"),
     ("dedupe", "digest.dedupe", "merge"),
     ("history", "digest.state:Store", "mark"),
+    ("standalone", "digest.standalone", "edit"),
+    ("salience", "digest.salience", "weigh"),
     ("select", "digest.select", "select"),
     ("figures", "digest.figures", "extract"),
     ("people", "digest.people", "find"),
