@@ -40,7 +40,7 @@ from . import (
     standalone,
     state,
 )
-from .classify import Classifier
+from .classify import OTHER, Classifier
 from .config import BriefingConfig, EmailConfig, LoadedConfig
 from .errors import DeliveryError, NoSourcesError, SendError, SourceError
 from .models import Briefing, Document, Item, Scored, SourceInfo, SourceStatus, Status, Window
@@ -161,9 +161,9 @@ def _analyze(
             items = [i for i in items if i.is_new]
         elif config.state.repeated == "show":
             items = [replace(i, first_reported=None) for i in items]
-    items = standalone.edit(items, sentences)
+    items = standalone.edit(items, sentences, skip=OTHER)
     step("choosing items")
-    items = salience.weigh(items, sentences, stemmer, quantities)
+    items = salience.weigh(items, sentences, stemmer, quantities, skip=OTHER)
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
     watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]

@@ -212,6 +212,14 @@ def _item(
     credited with words it never printed; who said it, where the sentences disagree, is
     flagged as figures that differ are."""
     lead = group[0]  # highest score: it decides the section
+    weight = weights.get(lead.source, 1.0)
+    if len(group) == 1:  # most items: one sentence, nothing to choose or compare
+        return Item(
+            text=lead.scored.sentence.text,
+            section=lead.scored.section,
+            score=round(lead.scored.score * weight, 4),
+            citations=(_citation(lead, numbers, articles),),
+        )
     wording = max(
         group,
         key=lambda s: (
@@ -227,7 +235,6 @@ def _item(
         for m in sorted(group, key=_pos)
         if m is not wording and not quoted <= _quoted(m.scored.sentence.text)
     )
-    weight = weights.get(lead.source, 1.0)
     return Item(
         text=wording.scored.sentence.text,
         section=lead.scored.section,

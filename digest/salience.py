@@ -109,10 +109,14 @@ def weigh(
     sentences: Sequence[Sentence],
     stemmer: Stemmer,
     quantities: Parser = parse_quantities,
+    skip: str | None = None,
 ) -> list[Item]:
-    """Each item with its ``news`` weight set (``quantities``: the run's memo of the parser)."""
+    """Each item with its ``news`` weight set (``quantities``: the run's memo of the
+    parser); items of section ``skip`` (``other``: never shown) keep news 0."""
     run = _run(sentences, stemmer, quantities)
-    return [replace(i, news=signals(i, run, stemmer).news) for i in items]
+    return [
+        i if i.section == skip else replace(i, news=signals(i, run, stemmer).news) for i in items
+    ]
 
 
 def explain(item: Item, sentences: Sequence[Sentence], stemmer: Stemmer) -> Signals:

@@ -1279,15 +1279,20 @@ _LATER_REF = re.compile(
 )
 
 
-def edit(items: Sequence[Item], sentences: Sequence[Sentence]) -> list[Item]:
+def edit(
+    items: Sequence[Item], sentences: Sequence[Sentence], skip: str | None = None
+) -> list[Item]:
     """Each item as it reads alone: its opening reference resolved in brackets, a
-    connective that no longer connects dropped; ``standalone=False`` where neither does."""
+    connective that no longer connects dropped; ``standalone=False`` where neither does.
+    Items of section ``skip`` (``other``: never shown) are left as they are."""
     by_doc: dict[tuple[str, str], list[Sentence]] = {}
     for s in sentences:
         by_doc.setdefault((s.source_id, s.doc_id), []).append(s)
     out = list(items)
     pending: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
     for k, item in enumerate(items):
+        if item.section == skip:
+            continue
         text = _drop_connectives(item.text)
         if not _may_lean(text):
             out[k] = _edited(item, text, True)
