@@ -39,6 +39,7 @@ from . import (
     sources,
     standalone,
     state,
+    teach,
 )
 from .classify import OTHER, Classifier
 from .config import BriefingConfig, EmailConfig, LoadedConfig
@@ -151,8 +152,11 @@ def _analyze(
     hints = {s.id: s.sections for s in collected.sources}
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     scored = classifier.classify(sentences)
+    taught = [(e.section, e.text) for e in loaded.examples]
     if config.classify.learn:
-        scored = learn.refine(scored, config.sections, config.classify, stemmer)
+        weight = config.classify.taught_weight
+        scored = learn.refine(scored, config.sections, config.classify, stemmer, taught, weight)
+    scored = teach.apply(scored, loaded.examples, config.sections, config.classify, stemmer)
     quantities = functools.cache(figures.parse_quantities)  # dedupe and figures read them
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:

@@ -284,6 +284,7 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
     with _errors():
         from .build import analyze
         from .learn import learned_terms
+        from .text import sentence_id
 
         loaded = _load(config_path)
         analysis = analyze(loaded, on=day)
@@ -291,6 +292,7 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
             s = scored.sentence
             if fmt == "json":
                 record = {
+                    "id": sentence_id(s.text),
                     "source": s.source_id,
                     "doc": s.doc_id,
                     "index": s.index,
@@ -310,7 +312,8 @@ def explain(config_path: Path, fmt: str, on: str | None) -> None:
                 else:
                     label = f"{'[' + s.role.value + ']':<16} {'':6}"
                 why = f"  ({', '.join(scored.reasons)})" if scored.reasons else ""
-                click.echo(f"{s.source_id}#{s.index:<3} {label}  {s.text}{why}")
+                sid = sentence_id(s.text)
+                click.echo(f"{sid} {s.source_id}#{s.index:<3} {label}  {s.text}{why}")
         _explain_items(analysis, loaded, fmt)
         for status in analysis.statuses:
             if status.reason:
@@ -337,6 +340,7 @@ def _explain_items(analysis: Analysis, loaded: LoadedConfig, fmt: str) -> None:
         if fmt == "json":
             record = {
                 "shown": place,
+                "id": item.id,
                 "section": item.section,
                 "text": item.text,
                 "original": item.original,
@@ -360,6 +364,65 @@ def _explain_items(analysis: Analysis, loaded: LoadedConfig, fmt: str) -> None:
             click.echo(f"{'':16}   [{c.number}] worded it otherwise, shown beside: {c.text}")
         if item.differs:
             click.echo(f"{'':16}   {item.differs}")
+
+
+@main.command()
+@_config_option
+@click.argument("pairs", nargs=-1, required=True, metavar="ID SECTION [ID SECTION ...]")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Briefing date (whose sentences).")
+def teach(config_path: Path, pairs: tuple[str, ...], on: str | None) -> None:
+    """Say where sentences belong: each ID (from `digest explain` or the briefing's JSON and
+    HTML) goes to SECTION (a section id, or `other` to leave it out of the sections).
+
+    Corrections go to `classify.examples_file` beside the config (never the config
+    itself), as examples the next builds follow, for that sentence and sentences like it.
+    """
+    day = _date(on)
+    if len(pairs) % 2:
+        raise click.UsageError("give pairs: ID SECTION [ID SECTION ...]")
+    with _errors():
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from . import teach as teaching
+        from .build import analyze
+        from .config import access_problems
+        from .errors import ConfigError
+        from .models import Role
+        from .text import sentence_id
+
+        loaded = _load(config_path)
+        if problems := access_problems(loaded):  # teach only what validate accepts
+            raise ConfigError(problems)
+        config = loaded.config
+        sections = [s.id for s in config.sections] + ["other"]
+        analysis = analyze(loaded, on=day)
+        known = {
+            sentence_id(s.sentence.text): s.sentence.text
+            for s in analysis.scored
+            if s.sentence.role is Role.CONTENT
+        }
+        wrong = []
+        corrections = []
+        for sid, section in zip(pairs[::2], pairs[1::2], strict=True):
+            if sid not in known:
+                hint = teaching.did_you_mean(sid, sorted(known))
+                wrong.append(f"unknown sentence id {sid!r}{hint} (see `digest explain`)")
+            if section not in sections:
+                hint = teaching.did_you_mean(section, sections)
+                wrong.append(f"unknown section {section!r}{hint} (sections: {', '.join(sections)})")
+            if sid in known and section in sections:
+                corrections.append((known[sid], section))
+        if wrong:
+            for message in wrong:
+                click.echo(f"error: {message}", err=True)
+            sys.exit(EXIT_USAGE)
+        today = datetime.now(ZoneInfo(config.briefing.timezone)).date()
+        path = loaded.examples_path
+        teaching.write(path, teaching.record(loaded.examples, corrections, today))
+        for text, section in corrections:
+            click.echo(f"{sentence_id(text)} → {section}: {text}")
+        click.echo(f"recorded in {path}")
 
 
 @main.command()

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date as Date
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +38,9 @@ from pydantic import (
 
 from .errors import ConfigError, ConfigProblem
 from .safeyaml import BoundedLoader, TooLarge
+
+if TYPE_CHECKING:
+    from .teach import Example
 
 Format = Literal["md", "html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = typing.get_args(Format)
@@ -387,6 +390,24 @@ class ClassifyConfig(_Model):
     learn_label_weight: float = Field(default=1.0, ge=0)
     """How many sentences a section's title, its description and each of its
     ``examples`` count as when the vocabulary is learned."""
+    examples_file: str = "examples.yaml"
+    """Where ``digest teach`` records corrections: a YAML file beside the config (relative
+    to it), per section id (or ``other``) the sentences that belong there, in the shape of
+    ``sections[].examples``. Read at every build; a missing file means none."""
+    example_weight: float = Field(default=3.0, ge=0)
+    """Keyword points an example (inline or taught) adds, at most, to its section for a
+    sentence like it (by similarity to the nearest example; 0 turns this off). A taught
+    sentence itself always lands where it was put."""
+    taught_weight: float = Field(default=3.0, ge=0)
+    """How many sentences each taught example counts as when the vocabulary is learned:
+    an operator's correction outweighs what the corpus guesses."""
+    encoder: str | None = None
+    """A sentence-transformers model folder (config.json, model.safetensors,
+    tokenizer.json, 1_Pooling/config.json), e.g. a Hugging Face cache snapshot of
+    all-MiniLM-L6-v2, used when examples exist to find a sentence's nearest examples by
+    meaning; needs ``pip install 'digest[encoder]'``. digest never downloads weights."""
+    encoder_sha256: str | None = None
+    """The SHA-256 of the encoder's model.safetensors; a folder that does not match is refused."""
 
 
 class SelectConfig(_Model):
@@ -807,10 +828,15 @@ class _AtPath(ValueError):
 class LoadedConfig:
     """A validated config plus the folder its relative paths are relative to."""
 
-    def __init__(self, config: Config, path: Path) -> None:
+    def __init__(self, config: Config, path: Path, examples: Sequence[Example] = ()) -> None:
         self.config = config
         self.path = path
         self.base_dir = path.parent
+        self.examples = tuple(examples)  # the corrections of ``classify.examples_file``
+
+    @property
+    def examples_path(self) -> Path:
+        return self.resolve(self.config.classify.examples_file)
 
     def resolve(self, relative: str) -> Path:
         return (self.base_dir / relative).resolve()
@@ -838,7 +864,12 @@ def load(path: str | Path) -> LoadedConfig:
         raise ConfigError([ConfigProblem(name, None, "", "config file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(name, None, "", f"cannot read: {exc}")]) from None
-    return LoadedConfig(parse(text, name, base_dir=path.parent), path)
+    config = parse(text, name, base_dir=path.parent)
+    from .teach import read
+
+    sections = [s.id for s in config.sections]
+    examples = read((path.parent / config.classify.examples_file).resolve(), sections)
+    return LoadedConfig(config, path, examples)
 
 
 def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:

@@ -220,6 +220,9 @@ def _item(
             score=round(lead.scored.score * weight, 4),
             citations=(_citation(lead, numbers, articles),),
         )
+    taught = next((m for m in group if m.scored.reasons[:1] and _taught(m.scored)), None)
+    if taught is not None:  # a correction places the statement, in every wording of it
+        lead = taught
     wording = max(
         group,
         key=lambda s: (
@@ -243,6 +246,10 @@ def _item(
         beside=beside,
         differs=_attribution(wording, group, citations),
     )
+
+
+def _taught(scored: Scored) -> bool:
+    return scored.reasons[0].startswith("taught: ")
 
 
 def _citation(

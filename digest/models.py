@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import NamedTuple
 
+from .text import sentence_id
+
 
 class Role(StrEnum):
     """What a line of a source is, as far as the briefing is concerned."""
@@ -186,6 +188,11 @@ class Item:
     @property
     def source_numbers(self) -> tuple[int, ...]:
         return tuple(sorted({c.number for c in self.citations}))
+
+    @property
+    def id(self) -> str:
+        """Its sentence's id (the source's own wording), which ``digest teach`` takes."""
+        return sentence_id(self.original or self.text)
 
     @property
     def is_new(self) -> bool:

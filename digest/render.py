@@ -54,7 +54,8 @@ import re
 import traceback
 import warnings
 import xml.etree.ElementTree as etree
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -441,7 +442,21 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "changes_chart": chart.changes_svg(briefing.figures),
         "source_articles": _articles(briefing),
         "section_lifted": [_lifted(briefing, s) for s in briefing.sections],
+        "anchor": _anchors(),
     }
+
+
+def _anchors() -> Callable[[Item], str]:
+    """Each item's permalink anchor, ``s-<sentence id>``; a sentence shown twice gets
+    ``-2`` the second time, so every anchor on the page is unique."""
+    seen: Counter[str] = Counter()
+
+    def anchor(item: Item) -> str:
+        seen[item.id] += 1
+        n = seen[item.id]
+        return f"s-{item.id}" if n == 1 else f"s-{item.id}-{n}"
+
+    return anchor
 
 
 def zone_of(briefing: Briefing) -> ZoneInfo:
@@ -964,6 +979,7 @@ def _item_json(item: Item) -> dict[str, Any]:
         "sources": list(item.source_numbers),
         "first_reported": item.first_reported.isoformat() if item.first_reported else None,
         "citations": [_citation_json(c) for c in item.citations],
+        "id": item.id,
         "original": item.original,
         "standalone": item.standalone,
         "news": round(item.news, 4),

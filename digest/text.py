@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -39,6 +40,16 @@ _LEANING = re.compile(
 def leans_on_context(text: str) -> bool:
     """Whether a sentence opens on a word whose meaning is in an earlier sentence."""
     return bool(_LEANING.match(text.lstrip()))
+
+
+def sentence_id(text: str) -> str:
+    """A short id for a sentence, the same on every run and machine: a hash of its text
+    with whitespace collapsed and quotes straightened (what a re-fetch may change)."""
+    normal = " ".join(text.split()).translate(_STRAIGHT)
+    return hashlib.blake2b(normal.encode("utf-8"), digest_size=5).hexdigest()
+
+
+_STRAIGHT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
 def tokens(text: str) -> list[str]:
