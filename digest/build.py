@@ -44,7 +44,18 @@ from . import (
 from .classify import OTHER, Classifier
 from .config import BriefingConfig, EmailConfig, LoadedConfig
 from .errors import DeliveryError, NoSourcesError, SendError, SourceError
-from .models import Briefing, Document, Item, Scored, SourceInfo, SourceStatus, Status, Window
+from .models import (
+    Briefing,
+    Document,
+    Item,
+    Role,
+    Scored,
+    Sentence,
+    SourceInfo,
+    SourceStatus,
+    Status,
+    Window,
+)
 from .text import Stemmer
 
 log = logging.getLogger(__name__)
@@ -152,11 +163,17 @@ def _analyze(
     hints = {s.id: s.sections for s in collected.sources}
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     scored = classifier.classify(sentences)
-    taught = [(e.section, e.text) for e in loaded.examples]
     if config.classify.learn:
-        weight = config.classify.taught_weight
-        scored = learn.refine(scored, config.sections, config.classify, stemmer, taught, weight)
-    scored = teach.apply(scored, loaded.examples, config.sections, config.classify, stemmer)
+        scored = learn.refine(scored, config.sections, config.classify, stemmer)
+    scored = teach.apply(
+        scored,
+        loaded.examples,
+        config.sections,
+        config.classify,
+        stemmer,
+        _vectors(loaded),
+        _scorer(classifier),
+    )
     quantities = functools.cache(figures.parse_quantities)  # dedupe and figures read them
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:
@@ -199,6 +216,31 @@ def _analyze(
     return Analysis(
         collected.sources, statuses, tuple(scored), briefing, tuple(documents), stable_until
     )
+
+
+def _vectors(loaded: LoadedConfig) -> teach.Vectors | None:
+    """The encoder's sentence vectors, when the config names one and there are examples
+    to compare with (without examples it would add nothing: measured, issue 19)."""
+    settings = loaded.config.classify
+    inline = any(s.examples for s in loaded.config.sections)
+    if settings.encoder is None or not (loaded.examples or inline):
+        return None
+    from .encoder import Encoder
+
+    return Encoder.load(loaded.resolve(settings.encoder), settings.encoder_sha256).encode
+
+
+def _scorer(classifier: Classifier) -> teach.Score:
+    """The keyword layer's scores of example sentences that are not in today's articles:
+    each read alone, as a one-sentence article."""
+
+    def score(texts: Sequence[str]) -> list[Scored]:
+        return [
+            classifier.classify([Sentence("example", f"e{n}", Role.CONTENT, text, 0, 0)])[0]
+            for n, text in enumerate(texts)
+        ]
+
+    return score
 
 
 Outcome = Callable[[BuildResult | Unchanged | None, BaseException | None], int]

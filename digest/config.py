@@ -398,9 +398,6 @@ class ClassifyConfig(_Model):
     """Keyword points an example (inline or taught) adds, at most, to its section for a
     sentence like it (by similarity to the nearest example; 0 turns this off). A taught
     sentence itself always lands where it was put."""
-    taught_weight: float = Field(default=3.0, ge=0)
-    """How many sentences each taught example counts as when the vocabulary is learned:
-    an operator's correction outweighs what the corpus guesses."""
     encoder: str | None = None
     """A sentence-transformers model folder (config.json, model.safetensors,
     tokenizer.json, 1_Pooling/config.json), e.g. a Hugging Face cache snapshot of
@@ -869,7 +866,23 @@ def load(path: str | Path) -> LoadedConfig:
 
     sections = [s.id for s in config.sections]
     examples = read((path.parent / config.classify.examples_file).resolve(), sections)
+    if config.classify.encoder is not None:
+        _check_encoder(config.classify, path, text)
     return LoadedConfig(config, path, examples)
+
+
+def _check_encoder(settings: ClassifyConfig, path: Path, text: str) -> None:
+    """A named encoder that cannot be used is the config's error, found before any build."""
+    from .encoder import EncoderError, check
+
+    assert settings.encoder is not None
+    try:
+        check((path.parent / settings.encoder).resolve(), settings.encoder_sha256)
+    except EncoderError as exc:
+        found = re.search(r"(?m)^\s*encoder\s*:", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        message = str(exc).removeprefix("classify.encoder: ")
+        raise ConfigError([ConfigProblem(str(path), line, "classify.encoder", message)]) from None
 
 
 def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:

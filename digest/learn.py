@@ -203,12 +203,10 @@ def learn(
     settings: ClassifyConfig,
     stemmer: Stemmer,
     examples: Sequence[tuple[str, str]] = (),
-    example_weight: float | None = None,
 ) -> Vocabulary:
     """Learn the vocabulary from the keyword scores of ``scored`` (with their ``hits``,
-    so that keywords can be left out); ``examples``: further (section, sentence) pairs,
-    each counting ``example_weight`` sentences (``learn_label_weight`` when None)."""
-    return _learn(scored, sections, settings, stemmer, examples, example_weight)[0]
+    so that keywords can be left out); ``examples``: further (section, sentence) pairs."""
+    return _learn(scored, sections, settings, stemmer, examples)[0]
 
 
 def _learn(
@@ -217,22 +215,19 @@ def _learn(
     settings: ClassifyConfig,
     stemmer: Stemmer,
     examples: Sequence[tuple[str, str]],
-    example_weight: float | None = None,
 ) -> tuple[Vocabulary, _Rows]:
     keys = (*(s.id for s in sections), NONE)
     index: dict[str, int] = {}
     rows = _collect(scored, keys, settings, stemmer, index)
     known = {s.id: j for j, s in enumerate(sections)}
-    label = settings.learn_label_weight
-    taught = label if example_weight is None else example_weight
     labelled = [
-        (j, terms(stemmer, text), label)
+        (j, terms(stemmer, text))
         for j, s in enumerate(sections)
         for text in (s.title, s.description, *s.examples)
         if text
     ]
-    labelled += [(known[k], terms(stemmer, text), taught) for k, text in examples if k in known]
-    for _, stems, _ in labelled:
+    labelled += [(known[k], terms(stemmer, text)) for k, text in examples if k in known]
+    for _, stems in labelled:
         for stem in stems:
             index.setdefault(stem, len(index))
 
@@ -245,15 +240,16 @@ def _learn(
             counts[:, k] += np.bincount(words, weights=votes[:, k], minlength=size)
     support = np.bincount(rows.words, minlength=size).astype(np.float64)
     totals = rows.base.sum(axis=0) if n else np.zeros(width)
+    label = settings.learn_label_weight
     votes_cast = float(n)
-    for j, stems, weight in labelled:
+    for j, stems in labelled:
         if not stems:
             continue
         ids = [index[s] for s in stems]
-        counts[ids, j] += weight
-        support[ids] += weight
-        totals[j] += weight
-        votes_cast += weight
+        counts[ids, j] += label
+        support[ids] += label
+        totals[j] += label
+        votes_cast += label
     prior = totals / votes_cast if votes_cast else np.zeros(width)
     names = tuple(index)  # rows were numbered in the order the stems were met
     vocab = Vocabulary(keys, index, names, counts, support, prior, settings.learn_prior)
@@ -266,13 +262,12 @@ def refine(
     settings: ClassifyConfig,
     stemmer: Stemmer,
     examples: Sequence[tuple[str, str]] = (),
-    example_weight: float | None = None,
 ) -> list[Scored]:
     """The keyword scores plus the learned evidence; each sentence's section is chosen
     again, and its reasons say which learned terms weighed in. ``scored`` must carry
     its keyword hits (the classifier keeps them when ``settings.learn``). A list is
     refined in place, so a run never holds two copies of every sentence's score."""
-    vocab, rows = _learn(scored, sections, settings, stemmer, examples, example_weight)
+    vocab, rows = _learn(scored, sections, settings, stemmer, examples)
     ids = [s.id for s in sections]
     none = len(ids)
     scale = settings.learn_weight

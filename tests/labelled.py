@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest import config
 from digest.build import analyze
 from digest.config import LoadedConfig
 from digest.normalize import squash
+
+if TYPE_CHECKING:
+    from digest.teach import Example
 
 Produced = dict[tuple[str, str], tuple[str, str]]
 
@@ -43,7 +48,7 @@ def with_articles(loaded: LoadedConfig, *folders: Path) -> LoadedConfig:
     access = cfg.access.model_copy(update={"paths": [str(f.resolve()) for f in folders]})
     state = cfg.state.model_copy(update={"path": "/nonexistent-never-written/state.sqlite"})
     changed = cfg.model_copy(update={"sources": sources, "access": access, "state": state})
-    return LoadedConfig(changed, loaded.path)
+    return LoadedConfig(changed, loaded.path, loaded.examples)
 
 
 def produce(loaded: LoadedConfig) -> Produced:
@@ -135,3 +140,75 @@ def score(gold: list[dict], produced: Produced) -> Scores:
         r = tp[name] / (tp[name] + fn[name]) if tp[name] + fn[name] else 0.0
         s.per_section[name] = (p, r)
     return s
+
+
+# --------------------------------------------------------------------------- teaching
+
+GENERALIZATION_ORDER = [
+    *("189 203 61 57 251 184 269 63 155 227 41 91".split()),
+    "multinews-1102-0",
+    "multinews-4758-0",
+]  # the generalization set's README order: the days of bench/learning.py
+
+
+def copies(tmp: Path, name: str, docs: list[str], source: Path) -> Path:
+    """A folder holding copies of the named articles (a temporary build's sources)."""
+    import shutil
+
+    out = tmp / name
+    out.mkdir()
+    for doc in docs:
+        shutil.copy(source / f"{doc}.txt", out / f"{doc}.txt")
+    return out
+
+
+def taught(base: LoadedConfig, examples: Sequence[Example], tmp: Path) -> LoadedConfig:
+    """``base`` with ``examples`` written and read back as ``digest teach`` does."""
+    from digest import teach
+
+    path = tmp / f"examples-{len(examples)}.yaml"
+    teach.write(path, examples)
+    sections = [s.id for s in base.config.sections]
+    return LoadedConfig(base.config, base.path, teach.read(path, sections))
+
+
+def ten_a_section(
+    base: LoadedConfig, gold: list[dict], generalization: Path, tmp: Path
+) -> tuple[float, float]:
+    """Section accuracy before and after teaching ten labelled sentences a section (the
+    first in text order) of one half of the articles, scored on the other half (with the
+    context corpus), both ways round: (before, after) over both halves."""
+    from datetime import date
+
+    from digest import teach
+    from digest.models import Role
+
+    parts = [GENERALIZATION_ORDER[0::2], GENERALIZATION_ORDER[1::2]]
+    right_before = right_after = total = 0
+    for n, (train, test) in enumerate([(parts[0], parts[1]), (parts[1], parts[0])]):
+        train_dir = copies(tmp, f"train{n}", train, generalization / "articles")
+        test_dir = copies(tmp, f"test{n}", test, generalization / "articles")
+        texts = {
+            (s.sentence.doc_id.removesuffix(".txt"), key(s.sentence.text)): s.sentence.text
+            for s in analyze(with_articles(base, train_dir)).scored
+            if s.sentence.role is Role.CONTENT
+        }
+        chosen: dict[str, list[tuple[str, str]]] = {}
+        for g in gold:
+            if g["doc"] in train and g["role"] == "content":
+                text = texts.get((g["doc"], key(g["text"])))
+                picked = chosen.setdefault(g["section"], [])
+                if text and len(picked) < 10:
+                    picked.append((text, g["section"]))
+        pairs = [p for ps in chosen.values() for p in ps]
+        examples = teach.record([], pairs, date(2026, 1, 1))
+        test_gold = [g for g in gold if g["doc"] in test]
+        content = sum(1 for g in test_gold if g["role"] == "content")
+        folders = [test_dir, generalization / "context"]
+        before = score(test_gold, produce(with_articles(base, *folders))).sections
+        after_config = with_articles(taught(base, examples, tmp), *folders)
+        after = score(test_gold, produce(after_config)).sections
+        right_before += round(before * content)
+        right_after += round(after * content)
+        total += content
+    return right_before / total, right_after / total
