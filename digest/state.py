@@ -19,21 +19,26 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import StateError
 from .models import Briefing, Document, Item, Section, SourceStatus, Status
 from .screen import canonical_url
 from .text import Stemmer
 
+if TYPE_CHECKING:  # NumPy is imported where vectors are read, not by every command
+    import numpy as np
+    import numpy.typing as npt
+
 Repeated = Literal["show", "mark", "hide"]
 POLICIES: tuple[Repeated, ...] = ("show", "mark", "hide")
+_IDS_PER_QUERY = 500  # well under SQLite's limit on a statement's parameters
 MIN_STEMS = 3  # a text with fewer content stems ("Markets", "Read more") proves no repeat
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another writer before giving up
 _WORD = re.compile(r"\w+")
@@ -119,6 +124,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             run_id INTEGER NOT NULL REFERENCES runs(id),
             outputs TEXT NOT NULL,
             PRIMARY KEY (config_path, briefing_date)
+        ) WITHOUT ROWID""",
+    ),
+    (  # 4: sentence encodings by model, so a re-run and repeated sentences cost nothing
+        """CREATE TABLE encodings (
+            model_id TEXT NOT NULL,
+            sentence_id TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            stored TEXT NOT NULL,
+            PRIMARY KEY (model_id, sentence_id)
         ) WITHOUT ROWID""",
     ),
 )
@@ -539,6 +553,54 @@ class Store:
                 (briefing_date.isoformat(),),
             ).fetchone()
         return f"{count}:{last}"
+
+    # ------------------------------------------------------------------ encodings
+
+    def encodings(self, model_id: str, ids: Iterable[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The cached vectors of these sentence ids under this model, for those it has."""
+        import numpy as np
+
+        wanted = list(dict.fromkeys(ids))
+        rows: list[tuple[str, bytes]] = []
+        with self._read() as conn:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                part = wanted[start : start + _IDS_PER_QUERY]
+                rows += conn.execute(
+                    "SELECT sentence_id, vector FROM encodings WHERE model_id = ?"
+                    f" AND sentence_id IN ({', '.join('?' * len(part))})",
+                    (model_id, *part),
+                ).fetchall()
+        return {key: np.frombuffer(blob, dtype="<f4").astype(np.float32) for key, blob in rows}
+
+    def save_encodings(self, model_id: str, vectors: Mapping[str, npt.NDArray[np.float32]]) -> None:
+        """Remember vectors (float32, one dimension each) by sentence id under this model;
+        a vector saved again replaces the old one."""
+        import numpy as np
+
+        when = datetime.now(UTC).isoformat()
+        rows = []
+        for key, vector in vectors.items():
+            array = np.asarray(vector)
+            if array.ndim != 1 or array.dtype != np.float32:
+                raise ValueError(
+                    f"encoding {key!r}: want a float32 vector, got {array.dtype} {array.shape}"
+                )
+            rows.append((model_id, key, array.astype("<f4").tobytes(), when))
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO encodings (model_id, sentence_id, vector, stored) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (model_id, sentence_id) DO UPDATE SET vector = excluded.vector,"
+                " stored = excluded.stored",
+                rows,
+            )
+
+    def forget_encodings(self, keep_model: str | None = None) -> int:
+        """Drop cached vectors of every model but ``keep_model`` (all of them with None), as
+        after a change of model; returns how many went."""
+        with self._write() as conn:
+            return conn.execute(
+                "DELETE FROM encodings WHERE model_id IS NOT ?", (keep_model,)
+            ).rowcount
 
     # ------------------------------------------------------------------ HTTP validators
 

@@ -99,6 +99,7 @@ def test_open_creates_folder_and_schema_and_reopens(tmp_path: Path) -> None:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"runs", "run_sources", "documents", "contents", "validators"} <= tables
     assert {"briefing_items", "item_fingerprints", "deliveries", "build_inputs"} <= tables
+    assert "encodings" in tables
     with Store.open(path) as store:  # reopening migrates nothing and loses nothing
         assert [r.id for r in store.runs()] == [run]
 
@@ -129,8 +130,9 @@ def test_a_version_1_file_is_migrated_without_loss(tmp_path: Path) -> None:
         store.record_delivery(7, ok=True, recipients=["a@example.com"], error=None, files=[])
         assert store.last_delivery(DAY1) is not None  # the version 2 table is there
         assert store.last_inputs("c.yaml", DAY1) is None  # and the version 3 one
+        assert store.encodings("m", ["s1"]) == {}  # and the version 4 one
     with raw(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_a_newer_schema_is_refused_not_downgraded(tmp_path: Path) -> None:
