@@ -88,3 +88,31 @@ def test_gold_is_what_we_think() -> None:
         "content",
     }
     assert len(list(shared_path("eval", "generalization", "context").glob("*.txt"))) >= 150
+
+
+# --------------------------------------------------------------------------- teaching
+# Ten labelled sentences a section of one half of the generalization set taught (as
+# `digest teach` records them), the other half scored with the context corpus, both ways
+# round (tests/labelled.py `ten_a_section`; bench/learning.py prints it). Issue 19 asks for
+# teaching to gain at least 5 points without the encoder; the closing note has what the
+# approaches measured reach.
+TAUGHT_FLOORS = {"without encoder": 0.83, "with encoder": 0.82}
+
+
+@pytest.mark.parametrize("encoder", [False, True], ids=["without encoder", "with encoder"])
+def test_teaching_gate(encoder: bool, tmp_path: Path) -> None:
+    from .labelled import ten_a_section
+
+    base = config.load(ROOT / "config.yaml")
+    if encoder:
+        from .model import minilm
+
+        settings = base.config.classify.model_copy(update={"encoder": str(minilm())})
+        base = config.LoadedConfig(base.config.model_copy(update={"classify": settings}), base.path)
+    generalization = shared_path("eval", "generalization")
+    gold = read_gold(generalization / "sentences.jsonl")
+    before, after = ten_a_section(base, gold, generalization, tmp_path)
+    name = "with encoder" if encoder else "without encoder"
+    print(f"\nten examples a section, {name}: {before:.3f} before, {after:.3f} taught")
+    assert after >= TAUGHT_FLOORS[name]
+    assert after >= before - 0.01  # teaching never costs more than noise (two sentences)
