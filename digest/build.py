@@ -14,12 +14,13 @@ import gc
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from . import (
@@ -57,6 +58,12 @@ from .models import (
     Window,
 )
 from .text import Stemmer
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Vector = npt.NDArray[np.float32]
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +133,12 @@ def analyze(
     progress: Progress | None = None,
     stemmer: Stemmer | None = None,
     check: sources.Check | None = None,
+    encodings: Encodings | None = None,
 ) -> Analysis:
     """Everything up to rendering. ``history`` marks items earlier briefings carried;
     ``stemmer`` is the run's (the state store's, so words are stemmed once a run);
-    ``check`` sees the sources' fingerprint before they are parsed, and may stop the run."""
+    ``check`` sees the sources' fingerprint before they are parsed, and may stop the run;
+    ``encodings`` keeps the encoder's vectors between runs."""
     config = loaded.config
     step = progress or (lambda _: None)
     step("reading sources")
@@ -138,7 +147,9 @@ def analyze(
     window = _window(config.briefing, day, now or datetime.now(zone))
     collected = sources.collect(loaded, window, zone, check)
     with _collector_paused():
-        return _analyze(loaded, collected, day, window, zone, history, step, stemmer or Stemmer())
+        return _analyze(
+            loaded, collected, day, window, zone, history, step, stemmer or Stemmer(), encodings
+        )
 
 
 def _analyze(
@@ -150,6 +161,7 @@ def _analyze(
     history: History | None,
     step: Progress,
     stemmer: Stemmer,
+    encodings: Encodings | None = None,
 ) -> Analysis:
     config = loaded.config
     step("extracting text")
@@ -171,7 +183,7 @@ def _analyze(
         config.sections,
         config.classify,
         stemmer,
-        _vectors(loaded),
+        _vectors(loaded, encodings),
         _scorer(classifier),
     )
     quantities = functools.cache(figures.parse_quantities)  # dedupe and figures read them
@@ -218,16 +230,51 @@ def _analyze(
     )
 
 
-def _vectors(loaded: LoadedConfig) -> teach.Vectors | None:
+class Encodings(Protocol):
+    """Where vectors are kept between runs (the state store)."""
+
+    def encodings(self, model_id: str, ids: Iterable[str]) -> dict[str, Vector]:
+        """The vectors it has of these sentence ids under this model."""
+
+    def save_encodings(self, model_id: str, vectors: Mapping[str, Vector]) -> None:
+        """Keep these vectors."""
+
+
+def _vectors(loaded: LoadedConfig, cache: Encodings | None) -> teach.Vectors | None:
     """The encoder's sentence vectors, when the config names one and there are examples
-    to compare with (without examples it would add nothing: measured, issue 19)."""
+    to compare with (without examples it would add nothing: measured, issue 19). With a
+    ``cache``, a sentence is encoded once per model, ever: a re-run and tomorrow's
+    repeated sentences cost a lookup, and the model is loaded only for what is missing."""
     settings = loaded.config.classify
     inline = any(s.examples for s in loaded.config.sections)
     if settings.encoder is None or not (loaded.examples or inline):
         return None
-    from .encoder import Encoder
+    import numpy as np
 
-    return Encoder.load(loaded.resolve(settings.encoder), settings.encoder_sha256).encode
+    from .encoder import Encoder, check
+    from .text import sentence_id
+
+    folder = loaded.resolve(settings.encoder)
+    model_id = check(folder, settings.encoder_sha256)
+    loaded_model: list[Encoder] = []
+
+    def encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        ids = [sentence_id(t) for t in texts]
+        known = cache.encodings(model_id, ids) if cache is not None else {}
+        missing = {i: t for i, t in zip(ids, texts, strict=True) if i not in known}
+        if missing:
+            if not loaded_model:
+                loaded_model.append(Encoder.load(folder, settings.encoder_sha256))
+            fresh = loaded_model[0].encode(list(missing.values()))
+            made = dict(zip(missing, fresh, strict=True))
+            if cache is not None:
+                cache.save_encodings(model_id, made)
+            known = {**known, **made}
+        if not ids:
+            return np.zeros((0, loaded_model[0].dim if loaded_model else 0), dtype=np.float32)
+        return np.stack([known[i] for i in ids])
+
+    return encode
 
 
 def _scorer(classifier: Classifier) -> teach.Score:
@@ -317,6 +364,7 @@ def _build(
             progress=progress,
             stemmer=store.stemmer,
             check=inputs.check if reuse else inputs.note,
+            encodings=store,
         )
     except _NothingNew as nothing:
         log.info("nothing new since the build at %s; its files stand", nothing.result.built)

@@ -208,6 +208,7 @@ def apply(
             out[k] = _placed(scored[k], corrections)
         else:
             rest.append(k)
+    rest = [k for k in rest if _movable(scored[k], settings)]
     if settings.example_weight <= 0 or not rest:
         return out
     texts = [scored[k].sentence.text for k in rest]
@@ -231,6 +232,18 @@ def apply(
     for row, k in enumerate(rest):
         out[k] = _pulled(out[k], similar[row], pool, column, floor, settings)
     return out
+
+
+def _movable(item: Scored, settings: ClassifyConfig) -> bool:
+    """Whether examples can move a sentence at all: they add at most ``example_weight``
+    to one section or to the bar, so a sentence further than that from every boundary
+    (the runner-up section, the bar) stays where it is, and needs no vector."""
+    reach = settings.example_weight
+    ranked = sorted(item.scores.values(), reverse=True)
+    best = ranked[0] if ranked else 0.0
+    second = ranked[1] if len(ranked) > 1 else 0.0
+    bar = item.threshold or settings.min_score
+    return best - second < reach or abs(best - bar) < reach
 
 
 def _model(

@@ -219,3 +219,29 @@ def test_the_html_gives_each_item_a_permalink_with_the_teach_command(project: Pa
     html = path.read_text(encoding="utf-8")
     sid = str(sentence(project, "Trump explicitly noted")["id"])
     assert f'id="s-{sid}"' in html and f"digest teach {sid} SECTION" in html
+
+
+def test_with_an_encoder_vectors_are_cached_and_the_output_is_the_same(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import encoder
+
+    from .model import minilm
+
+    config = project / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("classify:\n", f"classify:\n  encoder: {minilm()}\n", 1), encoding="utf-8"
+    )
+    record = sentence(project, STOCKS)
+    assert run(project, "teach", str(record["id"]), "risks")[0] == 0
+    out = project / "out"
+    assert run(project, "build", "-f", "json,md", "-o", str(out), "--force")[0] == 0
+    first = {p.name: p.read_bytes() for p in out.glob("briefing-*")}
+
+    def no_model(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the model was loaded although every vector is cached")
+
+    monkeypatch.setattr(encoder.Encoder, "load", no_model)
+    assert run(project, "build", "-f", "json,md", "-o", str(out), "--force")[0] == 0
+    assert {p.name: p.read_bytes() for p in out.glob("briefing-*")} == first
