@@ -208,7 +208,8 @@ def apply(
             out[k] = _placed(scored[k], corrections)
         else:
             rest.append(k)
-    rest = [k for k in rest if _movable(scored[k], settings)]
+    reach = _reach([scored[k] for k in content], sections, settings)
+    rest = [k for k in rest if _movable(scored[k], settings) and _within(scored[k], reach)]
     if settings.example_weight <= 0 or not rest:
         return out
     texts = [scored[k].sentence.text for k in rest]
@@ -232,6 +233,32 @@ def apply(
     for row, k in enumerate(rest):
         out[k] = _pulled(out[k], similar[row], pool, column, floor, settings)
     return out
+
+
+SHOWN_MARGIN = 3  # a section's candidates that matter: this many times what it shows
+
+
+def _reach(
+    content: Sequence[Scored], sections: Sequence[SectionConfig], settings: ClassifyConfig
+) -> dict[str, float]:
+    """Per section, the score a sentence must be able to reach to matter to what it shows:
+    the score of its last candidate that could be shown (``max_items`` × SHOWN_MARGIN, for
+    the top lines, the merging and the news weight that reorder them), less the most
+    examples can add. A sentence below every section's reach can change nothing shown."""
+    ranked: dict[str, list[float]] = defaultdict(list)
+    for s in content:
+        ranked[s.section].append(s.score)
+    reach = {}
+    for section in sections:
+        scores = sorted(ranked.get(section.id, ()), reverse=True)
+        room = section.max_items * SHOWN_MARGIN
+        last = scores[room - 1] if len(scores) >= room else float("-inf")
+        reach[section.id] = last - settings.example_weight
+    return reach
+
+
+def _within(item: Scored, reach: Mapping[str, float]) -> bool:
+    return any(item.scores.get(k, 0.0) >= floor for k, floor in reach.items())
 
 
 def _movable(item: Scored, settings: ClassifyConfig) -> bool:
