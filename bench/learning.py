@@ -85,14 +85,16 @@ def curve(base: LoadedConfig, gold: list[dict], tmp: Path) -> None:
         by_doc[g["doc"]].append(g)
     context = GEN / "context"
     examples: list[teach.Example] = []
-    print("| days taught | corrections | accuracy on the days still to come |")
-    print("|---|---|---|")
+    print("| days taught | corrections | days still to come: untaught | taught |")
+    print("|---|---|---|---|")
     for d in range(len(ORDER) - 1):
         later = ORDER[d + 1 :]
         loaded = taught(base, examples, tmp)
         rest = [g for doc in later for g in by_doc[doc]]
-        acc = accuracy(loaded, rest, [copies(tmp, f"later{d}", later, GEN / "articles"), context])
-        print(f"| {d} | {len(examples)} | {acc:.3f} |")
+        folders = [copies(tmp, f"later{d}", later, GEN / "articles"), context]
+        plain = accuracy(base, rest, folders) if examples else None
+        acc = accuracy(loaded, rest, folders)
+        print(f"| {d} | {len(examples)} | {acc if plain is None else plain:.3f} | {acc:.3f} |")
         # the operator reads day d's briefing and corrects what is misfiled
         today = copies(tmp, f"day{d}", [ORDER[d]], GEN / "articles")
         analysis = analyze(with_articles(loaded, today, context))
