@@ -279,13 +279,12 @@ def _vectors(loaded: LoadedConfig, cache: Encodings | None) -> teach.Vectors | N
 
 def _scorer(classifier: Classifier) -> teach.Score:
     """The keyword layer's scores of example sentences that are not in today's articles:
-    each read alone, as a one-sentence article."""
+    each read alone, as a one-sentence article (a document of its own: no neighbours)."""
 
     def score(texts: Sequence[str]) -> list[Scored]:
-        return [
-            classifier.classify([Sentence("example", f"e{n}", Role.CONTENT, text, 0, 0)])[0]
-            for n, text in enumerate(texts)
-        ]
+        return classifier.classify(
+            [Sentence("example", f"e{n}", Role.CONTENT, text, 0, 0) for n, text in enumerate(texts)]
+        )
 
     return score
 

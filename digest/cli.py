@@ -328,7 +328,7 @@ def _explain_items(analysis: Analysis, loaded: LoadedConfig, fmt: str) -> None:
 
     rules = normalize.Rules.make(loaded.config.boilerplate.patterns)
     sentences = normalize.normalize_all(list(analysis.documents), rules)
-    stemmer = Stemmer()
+    why = salience.explainer(sentences, Stemmer())
     briefing = analysis.briefing
     shown = [("top", i) for i in briefing.top_lines] + [
         (s.id, i) for s in briefing.sections for i in s.items
@@ -336,7 +336,7 @@ def _explain_items(analysis: Analysis, loaded: LoadedConfig, fmt: str) -> None:
     if fmt == "text" and shown:
         click.echo("\nWhy each shown item is there (news: lead, title, sources, echo, figures):")
     for place, item in shown:
-        signals = salience.explain(item, sentences, stemmer)
+        signals = why(item)
         if fmt == "json":
             record = {
                 "shown": place,

@@ -220,7 +220,7 @@ def _item(
             score=round(lead.scored.score * weight, 4),
             citations=(_citation(lead, numbers, articles),),
         )
-    taught = next((m for m in group if m.scored.reasons[:1] and _taught(m.scored)), None)
+    taught = next((m for m in group if _taught(m.scored)), None)
     if taught is not None:  # a correction places the statement, in every wording of it
         lead = taught
     wording = max(
@@ -249,7 +249,7 @@ def _item(
 
 
 def _taught(scored: Scored) -> bool:
-    return scored.reasons[0].startswith("taught: ")
+    return bool(scored.reasons) and scored.reasons[0].startswith("taught: ")
 
 
 def _citation(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .figures import Parser, parse_quantities
@@ -121,7 +121,13 @@ def weigh(
 
 def explain(item: Item, sentences: Sequence[Sentence], stemmer: Stemmer) -> Signals:
     """Why an item weighs what it does."""
-    return signals(item, _run(sentences, stemmer, parse_quantities), stemmer)
+    return explainer(sentences, stemmer)(item)
+
+
+def explainer(sentences: Sequence[Sentence], stemmer: Stemmer) -> Callable[[Item], Signals]:
+    """Why each of many items weighs what it does, the run's sentences read once."""
+    run = _run(sentences, stemmer, parse_quantities)
+    return lambda item: signals(item, run, stemmer)
 
 
 def _run(sentences: Iterable[Sentence], stemmer: Stemmer, quantities: Parser) -> _Run:
@@ -195,7 +201,7 @@ def _discount(item: Item) -> tuple[float, list[str]]:
     """How much an item's tone lowers its news: background, hedges, a question."""
     text = item.original or item.text
     factor, why = 1.0, []
-    unquoted = _QUOTED.sub(" ", text)
+    unquoted = without_quotations(text)
     if _PLUPERFECT.search(unquoted):
         factor *= BACKGROUND
         why.append(f"background (pluperfect) ×{BACKGROUND:g}")
@@ -210,6 +216,11 @@ def _discount(item: Item) -> tuple[float, list[str]]:
         factor *= QUESTION
         why.append(f"a question ×{QUESTION:g}")
     return factor, why
+
+
+def without_quotations(text: str) -> str:
+    """The writer's own words: hedges and tenses inside a quotation are the speaker's."""
+    return _QUOTED.sub(" ", text)
 
 
 def hedging(text: str) -> tuple[float, list[str]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -317,7 +316,7 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
     """
     from .extract import extract
     from .normalize import Rules, normalize
-    from .salience import hedging
+    from .salience import hedging, without_quotations
 
     rules = Rules.make()
     stemmer = Stemmer()
@@ -359,16 +358,13 @@ def summarize(documents: Sequence[str], words: int = 100) -> list[str]:
         return float(document_frequency[concept])
 
     coverage = _coverage(weight)
-    hedged = [hedging(_QUOTATION.sub(" ", t))[0] for t in texts]
+    hedged = [hedging(without_quotations(t))[0] for t in texts]
 
     def gain(c: _Candidate, covered: set[str]) -> float:  # a guess is not the news
         return coverage(c, covered) * hedged[c.key]
 
     keys = _greedy(candidates, gain, max_words=words, overflow=True)
     return [texts[k] for k in keys]
-
-
-_QUOTATION = re.compile(r"[“\"][^”\"]*[”\"]")  # hedges in a quotation are the speaker's
 
 
 def _unfit(text: str) -> bool:

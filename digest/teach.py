@@ -61,7 +61,6 @@ class Example:
     section: str
     text: str
     taught: date | None = None
-    line: int | None = None  # where the examples file holds it
 
     @property
     def id(self) -> str:
@@ -114,7 +113,7 @@ def read(path: Path, sections: Sequence[str]) -> list[Example]:
         for n, entry in enumerate(value.value):
             found = _entry(entry, f"{section}[{n}]", name, problems)
             if found is not None:
-                out.append(Example(section, found[0], found[1], entry.start_mark.line + 1))
+                out.append(Example(section, found[0], found[1]))
     if problems:
         raise ConfigError(problems)
     return out
@@ -313,19 +312,14 @@ def _decided(
     decide gained 6–8 points on articles like its examples and cost the seed articles 17)."""
     weight = settings.example_weight
     ids = model.classes[:-1]
-    total = {k: round(item.scores.get(k, 0.0) + weight * float(p[n]), 4) for n, k in enumerate(ids)}
-    order = {k: -n for n, k in enumerate(ids)}  # ties go to the earlier section
-    best = max(ids, key=lambda k: (total[k], order[k]))
-    threshold = (item.threshold or settings.min_score) + weight * float(p[-1])
-    section = best if total[best] >= threshold else OTHER
+    points = {k: weight * float(p[n]) for n, k in enumerate(ids)}
+    total, best, section, threshold = _rechosen(item, ids, points, weight * float(p[-1]), settings)
     likeliest = int(p.argmax())
     reason = f"example model: {model.classes[likeliest]} {p[likeliest]:.2f}"
     members = [j for j, e in enumerate(pool) if e.section == model.classes[likeliest]]
     if members:
         j = max(members, key=lambda m: similar[m])
-        e = pool[j]
-        when = f", taught {e.taught.isoformat()}" if e.taught else ", inline example"
-        quote = e.text if len(e.text) <= 60 else e.text[:57].rstrip() + "…"
+        quote, when = _cited(pool[j])
         reason += f" (nearest example: {quote!r} {float(similar[j]):.2f}{when})"
     return replace(
         item,
@@ -369,26 +363,42 @@ def _pulled(
     if not points:
         return item
     ids = [k for k in column if k != OTHER]
-    total = {k: round(item.scores.get(k, 0.0) + points.get(k, 0.0), 4) for k in ids}
-    order = {k: -n for n, k in enumerate(ids)}  # ties go to the earlier section
-    best_section = max(ids, key=lambda k: (total[k], order[k]))
-    # an example left out of the sections raises the bar, as the learned other does
-    threshold = (item.threshold or settings.min_score) + points.get(OTHER, 0.0)
-    section = best_section if total[best_section] >= threshold else OTHER
-    reasons = item.reasons
+    other = points.get(OTHER, 0.0)
+    total, best_section, section, threshold = _rechosen(item, ids, points, other, settings)
     shown = section if section in nearest else max(points, key=lambda k: points[k])
-    e = pool[nearest[shown]]
-    when = f", taught {e.taught.isoformat()}" if e.taught else ", inline example"
-    quote = e.text if len(e.text) <= 60 else e.text[:57].rstrip() + "…"
+    quote, when = _cited(pool[nearest[shown]])
     similarity = float(similar[nearest[shown]])
     reasons = (
-        *reasons,
+        *item.reasons,
         f"nearest example: {quote!r} ({similarity:.2f}{when}) +{points[shown]:.2f} {shown}",
     )
     score = total[best_section]
     return replace(
         item, section=section, score=score, scores=total, reasons=reasons, threshold=threshold
     )
+
+
+def _rechosen(
+    item: Scored,
+    ids: Sequence[str],
+    points: Mapping[str, float],
+    other: float,
+    settings: ClassifyConfig,
+) -> tuple[dict[str, float], str, str, float]:
+    """The sentence's section again, with ``points`` added to the sections' scores and
+    ``other``'s added to the bar (an example left out of the sections raises it, as the
+    learned other does): (totals, best section, section, bar)."""
+    total = {k: round(item.scores.get(k, 0.0) + points.get(k, 0.0), 4) for k in ids}
+    order = {k: -n for n, k in enumerate(ids)}  # ties go to the earlier section
+    best = max(ids, key=lambda k: (total[k], order[k]))
+    threshold = (item.threshold or settings.min_score) + other
+    return total, best, (best if total[best] >= threshold else OTHER), threshold
+
+
+def _cited(e: Example) -> tuple[str, str]:
+    """An example as ``digest explain`` names it: its words (cut at 60), and its origin."""
+    quote = e.text if len(e.text) <= 60 else e.text[:57].rstrip() + "…"
+    return quote, (f", taught {e.taught.isoformat()}" if e.taught else ", inline example")
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
