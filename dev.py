@@ -75,9 +75,13 @@ def setup() -> None:
         (ROOT / "pyproject.toml").read_bytes() + (LOCK.read_bytes() if LOCK.exists() else b"")
     ).hexdigest()
     if not STAMP.exists() or STAMP.read_text() != wanted:
-        pinned = ["-c", str(LOCK)] if LOCK.exists() else []
-        run(PY, "-m", "pip", "install", "--quiet", *pinned, "pip")
-        run(PY, "-m", "pip", "install", "--quiet", *pinned, "-e", ".[test,encoder]")
+        if LOCK.exists():
+            # every package at its locked version and hash (pip and the build backend
+            # too), then digest itself on top, resolving nothing: the same bytes as CI
+            run(PY, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK)
+            run(PY, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
+        else:
+            run(PY, "-m", "pip", "install", "--quiet", "-e", ".[test,encoder]")
         STAMP.write_text(wanted)
     ensure_pdf_libraries()
     ensure_cjk_font()
@@ -199,25 +203,30 @@ def file_sha256(path: Path) -> str:
 
 
 def lock() -> int:
-    """Resolve pyproject.toml's ranges afresh in a throwaway environment and pin the
-    result (digest's dependencies and test tools, and pip itself) in requirements.lock."""
+    """Resolve pyproject.toml's ranges afresh in a throwaway environment with pip-tools and
+    pin the result with every file's sha256 in requirements.lock: digest's dependencies,
+    its test and encoder extras, its build backend, and pip itself."""
     scratch = ROOT / ".venv-lock"
     shutil.rmtree(scratch, ignore_errors=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(scratch)
     py = scratch / BIN.name / PY.name
-    run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(py, "-m", "pip", "install", "--quiet", ".[test,encoder]")
-    frozen = subprocess.run(
-        [str(py), "-m", "pip", "freeze", "--all", "--exclude", "digest", "--exclude",
-         "setuptools"],
-        check=True, capture_output=True, text=True, cwd=ROOT,
-    ).stdout  # fmt: skip
+    run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "pip-tools")
+    tools = scratch / "tools.in"
+    tools.write_text("hatchling\npip\n", encoding="utf-8")  # not in pyproject's ranges
+    compile_ = [py, "-m", "piptools", "compile", "--quiet", "--generate-hashes", "--allow-unsafe"]
+    compile_ += ["--extra", "test", "--extra", "encoder", "--strip-extras", "--no-emit-index-url"]
+    compile_ += ["--no-emit-find-links", "--no-header", "--output-file", LOCK.name + ".new"]
+    run(*compile_, "pyproject.toml", tools)
     header = (
-        "# Exact versions for `python3 dev.py setup/test/sample`; regenerate: python3 dev.py lock\n"
+        "# Exact versions and sha256 of everything `python3 dev.py setup/test/sample` installs.\n"
+        "# Regenerate (after changing a dependency in pyproject.toml): python3 dev.py lock\n"
     )
-    LOCK.write_text(header + frozen, encoding="utf-8")
+    fresh = ROOT / (LOCK.name + ".new")
+    LOCK.write_text(header + fresh.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.unlink()
     shutil.rmtree(scratch, ignore_errors=True)
-    print(f"wrote {LOCK.name}: {len(frozen.splitlines())} pinned packages", flush=True)
+    pinned = sum(1 for line in LOCK.read_text(encoding="utf-8").splitlines() if "==" in line)
+    print(f"wrote {LOCK.name}: {pinned} pinned packages", flush=True)
     return 0
 
 
