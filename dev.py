@@ -79,7 +79,17 @@ def setup() -> None:
             # every package at its locked version and hash (pip and the build backend
             # too), then digest itself on top, resolving nothing: the same bytes as CI
             run(PY, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK)
-            run(PY, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
+            run(
+                PY,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "-e",
+                ".",
+            )
         else:
             run(PY, "-m", "pip", "install", "--quiet", "-e", ".[test,encoder]")
         STAMP.write_text(wanted)
@@ -212,7 +222,9 @@ def lock() -> int:
     py = scratch / BIN.name / PY.name
     run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "pip-tools")
     tools = scratch / "tools.in"
-    tools.write_text("hatchling\npip\n", encoding="utf-8")  # not in pyproject's ranges
+    tools.write_text(
+        "editables\nhatchling\npip\n", encoding="utf-8"
+    )  # build backend (and its editable hook), pip
     compile_ = [py, "-m", "piptools", "compile", "--quiet", "--generate-hashes", "--allow-unsafe"]
     compile_ += ["--extra", "test", "--extra", "encoder", "--strip-extras", "--no-emit-index-url"]
     compile_ += ["--no-emit-find-links", "--no-header", "--output-file", LOCK.name + ".new"]
