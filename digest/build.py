@@ -44,7 +44,14 @@ from . import (
 )
 from .classify import OTHER, Classifier
 from .config import BriefingConfig, EmailConfig, LoadedConfig
-from .errors import DeliveryError, NoSourcesError, SendError, SourceError
+from .errors import (
+    ConfigError,
+    ConfigProblem,
+    DeliveryError,
+    NoSourcesError,
+    SendError,
+    SourceError,
+)
 from .models import (
     Briefing,
     Document,
@@ -313,6 +320,8 @@ def build(
     stops once the sources are fetched and returns :class:`Unchanged`.
     """
     config = loaded.config
+    if email is not None:
+        _email_needed(loaded, "build --eml" if email.eml else "build --email")
     store_path = loaded.resolve(config.state.path)
     day = on or config.briefing.date or config.briefing.today()
     with (
@@ -562,9 +571,7 @@ def _mail(
     stem: str,
 ) -> BuildResult:
     """Send (or write) the message; a failed delivery is recorded, then raised."""
-    settings = _email_settings(loaded)
-    if settings is None:
-        raise DeliveryError("--email needs an email: section in the config")
+    settings = _email_needed(loaded, "build --email")
     attachments: dict[str, bytes] = {f: result.outputs[f] for f in settings.attach}
     message = mail.compose(
         result.briefing, attachments, settings, stem=stem, user_templates=_templates(loaded)
@@ -592,6 +599,19 @@ def _mail(
         raise
     store.record_delivery(run, ok=True, recipients=recipients, error=None, files=result.written)
     return replace(result, emailed=tuple(recipients))
+
+
+def _email_needed(loaded: LoadedConfig, command: str) -> EmailConfig:
+    """The email settings, or a usage error (exit 2) for a config without them, raised
+    before the run takes the lock, so nothing is written: not the briefing, not the store."""
+    settings = _email_settings(loaded)
+    if settings is None:
+        message = (
+            f"{command} needs an email: section in the config (smtp, sender, to), and this "
+            "config has none; nothing was written"
+        )
+        raise ConfigError([ConfigProblem(str(loaded.path), None, "", message)])
+    return settings
 
 
 def _email_settings(loaded: LoadedConfig) -> EmailConfig | None:
@@ -705,9 +725,7 @@ def send(
     """Email a briefing already written, without reading any source: by default the one
     whose delivery failed last, else today's. Recorded in the state store as a run."""
     config = loaded.config
-    settings = _email_settings(loaded)
-    if settings is None:
-        raise DeliveryError("nothing to send with: the config has no email: section")
+    settings = _email_needed(loaded, "send --eml" if eml else "send")
     store_path = loaded.resolve(config.state.path)
     with (
         lock.hold(store_path.with_name(store_path.name + ".lock")),
