@@ -538,6 +538,32 @@ def suggest(config_path: Path, as_json: bool, limit: int, on: str | None) -> Non
                 )
 
 
+@main.command()
+@click.argument(
+    "folder", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+def init(folder: Path) -> None:
+    """Start a briefing in DIR (default: here): a commented config.yaml with a feed, a
+    page, a folder of notes, two sections, output and state (email commented out), and
+    a sample note in samples/ for the notes to read. It builds as it is; edit it to fit.
+
+    Never overwrites a config (exit 2). The time zone is this machine's.
+    """
+    with _errors():
+        from .starter import init as start
+
+        written = start(folder)
+        for path in written:
+            click.echo(f"wrote {path}")
+        config = folder / "config.yaml"
+        at = "" if config == Path("config.yaml") else f" -c {config}"
+        click.echo(
+            "Next, check it, see how the sources are sorted, and build it:\n"
+            f"  digest validate{at}\n  digest explain{at}\n  digest suggest{at}\n"
+            f"  digest build{at}"
+        )
+
+
 def _load(config_path: Path) -> LoadedConfig:
     from .config import load
 
