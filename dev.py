@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
-"""Set up and run digest on a machine that has only Python.
+"""Set up and run digest on a machine that has only Python 3.11 or newer.
 
-    python3 dev.py sample   # set up, then build the sample briefing into out/
-    python3 dev.py test     # set up, fetch the test model, then lint and run the whole test suite
-    python3 dev.py model    # fetch the test model only (see ensure_test_model)
-    python3 dev.py lock     # resolve the dependencies afresh into requirements.lock
+Usage: python3 dev.py COMMAND
 
-Setting up means: a virtual environment in .venv with digest and its test tools
-installed at the exact versions of requirements.lock (again only when pyproject.toml
-or the lock changes), so every machine gets what CI tested; and the system libraries
-WeasyPrint needs for PDF (Pango, HarfBuzz and its subsetter) and a font for
-Chinese, Japanese and Korean, installed with apt-get when missing and allowed.
-The tests of the sentence encoder use a real model, fetched into .cache/ for them
-(see ensure_test_model); digest itself never downloads one.
-Standard library only: this runs before anything is installed.
+Commands:
+  setup    set up (see below), and nothing else
+  sample   set up, then build the sample briefing (config.yaml) into out/, and say where
+  test     set up, fetch the test model, then lint, type-check and run the whole test
+           suite; arguments after `test` go to pytest (python3 dev.py test -k rerun)
+  model    set up, then fetch the encoder tests' model into .cache/ only
+  lock     resolve pyproject.toml's dependencies afresh into requirements.lock
+  help     this text (also -h and --help)
+
+Setting up means:
+  - a virtual environment in .venv with digest and its test tools installed at the
+    exact versions of requirements.lock, so every machine gets what CI tested (done
+    again only when pyproject.toml or the lock changes);
+  - the system libraries WeasyPrint needs for PDF (Pango, HarfBuzz and its subsetter)
+    and a font for Chinese, Japanese and Korean. When they are missing and you are
+    root, they are installed with apt-get: the packages are named first, and apt-get's
+    own output is shown only if it fails. Otherwise the packages to install are named.
+
+The encoder's tests use a real model, fetched into .cache/ for them; digest itself
+never downloads one. Standard library only: this runs before anything is installed.
 """
 
 from __future__ import annotations
@@ -118,13 +127,17 @@ def ensure_pdf_libraries() -> None:
     status = probe_pdf()
     if status == 0:
         return
-    apt = shutil.which("apt-get")
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if apt and is_root:
-        print("installing the system libraries WeasyPrint needs for PDF", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run([apt, "update", "-qq"], check=True, env=env)
-        subprocess.run([apt, "install", "-y", "-qq", *APT_PACKAGES], check=True, env=env)
+    apt = apt_get_as_root()
+    if apt:
+        print(
+            "installing the system libraries WeasyPrint needs for PDF (apt-get install "
+            f"{' '.join(APT_PACKAGES)})",
+            flush=True,
+        )
+        for args in (["update"], ["install", "-y", *APT_PACKAGES]):
+            failed = quietly([apt, *args, "-qq"])
+            if failed is not None:
+                sys.exit(f"apt-get {args[0]} failed:\n{failed}")
         status = probe_pdf()
     if status == 3:
         print(
@@ -148,23 +161,46 @@ def ensure_cjk_font() -> None:
     found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True)
     if found.stdout.strip():
         return
-    apt = shutil.which("apt-get")
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if apt and is_root:
-        print("installing a font for Chinese, Japanese and Korean text in PDFs", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    apt = apt_get_as_root()
+    if apt:
+        print(
+            "installing a font for Chinese, Japanese and Korean text in PDFs (apt-get "
+            f"install {' '.join(CJK_FONT_PACKAGES)})",
+            flush=True,
+        )
         install = [apt, "install", "-y", "-qq", *CJK_FONT_PACKAGES]
-        if subprocess.run(install, env=env).returncode == 0:
+        if quietly(install) is None:
             return
         # stale package lists: refresh them once and try again
-        subprocess.run([apt, "update", "-qq"], env=env)
-        if subprocess.run(install, env=env).returncode == 0:
+        quietly([apt, "update", "-qq"])
+        failed = quietly(install)
+        if failed is None:
             return
+        print(f"apt-get install failed:\n{failed}", flush=True)
     print(
         "note: no font for Chinese, Japanese or Korean is installed; such names print as\n"
         f"boxes in PDFs. Debian/Ubuntu: apt-get install {' '.join(CJK_FONT_PACKAGES)}",
         flush=True,
     )
+
+
+def apt_get_as_root() -> str | None:
+    """apt-get, when it is there and we may install with it (root); None otherwise."""
+    apt = shutil.which("apt-get")
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    return apt if apt and is_root else None
+
+
+def quietly(command: list[str]) -> str | None:
+    """Run a command with its output kept back: None when it succeeds, else its output
+    (stdout and stderr, as they came), for the caller to show with the failure."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    if done.returncode == 0:
+        return None
+    return done.stdout.strip() or f"(no output; exit code {done.returncode})"
 
 
 def ensure_test_model() -> None:
@@ -244,7 +280,23 @@ def lock() -> int:
 
 def sample() -> int:
     setup()
-    return run(BIN / "digest", "build", "-c", "config.yaml", "-o", "out", check=False)
+    return build_and_tell([str(BIN / "digest")], ["-c", "config.yaml", "-o", "out"])
+
+
+def build_and_tell(digest: list[str], options: list[str]) -> int:
+    """Run ``digest build`` with these options, then say which files it wrote (or found
+    still standing), wherever the output goes: digest prints them only to a terminal."""
+    print("+", " ".join([*digest, "build", *options]), flush=True)
+    verbose = [*digest, "-v", "build", *options]  # -v: the paths, also off a terminal
+    done = subprocess.run(verbose, cwd=ROOT, capture_output=True, text=True)
+    for line in done.stderr.splitlines():
+        if not line.startswith("info: "):  # what -v adds; warnings and errors stay
+            print(line, file=sys.stderr, flush=True)
+    written = [ROOT / line for line in done.stdout.splitlines() if line.strip()]
+    files = [path for path in written if path.is_file()]
+    if files:
+        print("The briefing is in:", *(f"  {path}" for path in files), sep="\n", flush=True)
+    return done.returncode
 
 
 def test(pytest_args: list[str]) -> int:
@@ -258,6 +310,9 @@ def test(pytest_args: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
+    if command in ("help", "-h", "--help"):
+        print(__doc__.strip())
+        return 0
     try:
         if command == "sample":
             return sample()
@@ -274,7 +329,8 @@ def main(argv: list[str]) -> int:
             return lock()
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
-    print(__doc__)
+    said = f"unknown command {command!r}" if command else "no command given"
+    print(f"dev.py: {said}\n\n{__doc__.strip()}", file=sys.stderr)
     return 2
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from . import (
@@ -44,7 +44,14 @@ from . import (
 )
 from .classify import OTHER, Classifier
 from .config import BriefingConfig, EmailConfig, LoadedConfig
-from .errors import DeliveryError, NoSourcesError, SendError, SourceError
+from .errors import (
+    ConfigError,
+    ConfigProblem,
+    DeliveryError,
+    NoSourcesError,
+    SendError,
+    SourceError,
+)
 from .models import (
     Briefing,
     Document,
@@ -57,6 +64,7 @@ from .models import (
     Status,
     Window,
 )
+from .status import when
 from .text import Stemmer
 
 if TYPE_CHECKING:
@@ -313,29 +321,66 @@ def build(
     stops once the sources are fetched and returns :class:`Unchanged`.
     """
     config = loaded.config
+    if email is not None:
+        _email_needed(loaded, "build --eml" if email.eml else "build --email")
     store_path = loaded.resolve(config.state.path)
     day = on or config.briefing.date or config.briefing.today()
     with (
         lock.hold(store_path.with_name(store_path.name + ".lock")),
         state.Store.open(store_path) as store,
+        _recorded(store, loaded, day, "build", outcome) as run,
     ):
-        run = store.begin_run(_now(), day, str(loaded.path))
-        result: BuildResult | Unchanged | None = None
-        error: BaseException | None = None
-        try:
-            result = _build(loaded, store, run, day, out_dir, formats, email, progress, reuse)
-            return result
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            store.finish_run(
-                run,
-                finished=_now(),
-                exit_code=outcome(result, error) if outcome else int(error is not None),
-                statuses=result.briefing.statuses if isinstance(result, BuildResult) else (),
-                outputs=result.written if isinstance(result, BuildResult) else (),
-            )
+        run.result = _build(loaded, store, run.id, day, out_dir, formats, email, progress, reuse)
+        return run.result
+
+
+@dataclass
+class _Run:
+    """A run being recorded: its id, and what it returned once it has."""
+
+    id: int
+    result: BuildResult | Unchanged | SendResult | None = None
+
+
+@contextmanager
+def _recorded(
+    store: state.Store,
+    loaded: LoadedConfig,
+    day: Date,
+    command: str,
+    outcome: Callable[[Any, BaseException | None], int] | None,
+) -> Iterator[_Run]:
+    """Record a run (build or send) in the store, and how it ended whatever happens: the
+    exit code ``outcome`` says the caller will report, and the error it ended with, so
+    ``digest status`` can tell why a cron run failed."""
+    run = _Run(store.begin_run(_now(), day, str(loaded.path), command))
+    error: BaseException | None = None
+    try:
+        yield run
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        result = run.result
+        built = result if isinstance(result, BuildResult) else None
+        statuses = built.briefing.statuses if built else ()
+        if isinstance(error, NoSourcesError):  # every source failed: each one's reason counts
+            statuses = tuple(SourceStatus(i, Status.FAILED, 0, why) for i, why in error.failures)
+        message = None
+        if error is not None:
+            message = str(error) or type(error).__name__  # KeyboardInterrupt says nothing
+        elif isinstance(result, Unchanged):
+            message = "nothing new"
+        elif isinstance(result, SendResult | BuildResult) and result.eml is not None:
+            message = f"message written to {result.eml}"
+        store.finish_run(
+            run.id,
+            finished=_now(),
+            exit_code=outcome(result, error) if outcome else int(error is not None),
+            statuses=statuses,
+            outputs=built.written if built else (),
+            message=message,
+        )
 
 
 def _build(
@@ -366,7 +411,8 @@ def _build(
             encodings=store,
         )
     except _NothingNew as nothing:
-        log.info("nothing new since the build at %s; its files stand", nothing.result.built)
+        built = when(nothing.result.built, loaded)
+        log.info("nothing new since the build at %s; its files stand", built)
         return nothing.result
     briefing = analysis.briefing
     if all(s.status is Status.FAILED for s in briefing.statuses):
@@ -562,9 +608,7 @@ def _mail(
     stem: str,
 ) -> BuildResult:
     """Send (or write) the message; a failed delivery is recorded, then raised."""
-    settings = _email_settings(loaded)
-    if settings is None:
-        raise DeliveryError("--email needs an email: section in the config")
+    settings = _email_needed(loaded, "build --email")
     attachments: dict[str, bytes] = {f: result.outputs[f] for f in settings.attach}
     message = mail.compose(
         result.briefing, attachments, settings, stem=stem, user_templates=_templates(loaded)
@@ -592,6 +636,19 @@ def _mail(
         raise
     store.record_delivery(run, ok=True, recipients=recipients, error=None, files=result.written)
     return replace(result, emailed=tuple(recipients))
+
+
+def _email_needed(loaded: LoadedConfig, command: str) -> EmailConfig:
+    """The email settings, or a usage error (exit 2) for a config without them, raised
+    before the run takes the lock, so nothing is written: not the briefing, not the store."""
+    settings = _email_settings(loaded)
+    if settings is None:
+        message = (
+            f"{command} needs an email: section in the config (smtp, sender, to), and this "
+            "config has none; nothing was written"
+        )
+        raise ConfigError([ConfigProblem(str(loaded.path), None, "", message)])
+    return settings
 
 
 def _email_settings(loaded: LoadedConfig) -> EmailConfig | None:
@@ -701,13 +758,13 @@ def send(
     on: Date | None = None,
     out_dir: Path | None = None,
     eml: Path | None = None,
+    outcome: Callable[[SendResult | None, BaseException | None], int] | None = None,
 ) -> SendResult:
     """Email a briefing already written, without reading any source: by default the one
-    whose delivery failed last, else today's. Recorded in the state store as a run."""
+    whose delivery failed last, else today's. Recorded in the state store as a run, with
+    the exit code ``outcome`` gives (as for :func:`build`)."""
     config = loaded.config
-    settings = _email_settings(loaded)
-    if settings is None:
-        raise DeliveryError("nothing to send with: the config has no email: section")
+    settings = _email_needed(loaded, "send --eml" if eml else "send")
     store_path = loaded.resolve(config.state.path)
     with (
         lock.hold(store_path.with_name(store_path.name + ".lock")),
@@ -716,38 +773,51 @@ def send(
         pending = store.pending_delivery()
         day = on or (pending.briefing_date if pending else config.briefing.date)
         day = day or config.briefing.today()  # the config's own date, as ``build`` reads it
-        directory = out_dir or loaded.resolve(config.output.directory)
-        deliver.recover(directory)  # a build killed while writing: finish it first
-        if config.output.archive:
-            directory = directory / config.output.archive
-        stem = config.output.file_name.format(date=day.isoformat())
-        briefing = _written_briefing(directory, stem)
-        attachments: dict[str, bytes] = {}
-        for fmt in settings.attach:
-            path = directory / f"{stem}{deliver.EXTENSIONS[fmt]}"
-            try:
-                attachments[fmt] = path.read_bytes()
-            except OSError as exc:
-                raise DeliveryError(f"cannot attach {path}: {exc.strerror or exc}") from None
-        message = mail.compose(
-            briefing, attachments, settings, stem=stem, user_templates=_templates(loaded)
-        )
-        if eml is not None:
-            mail.write_eml(message, eml)
-            return SendResult(day, (), eml)
-        run = store.begin_run(_now(), day, str(loaded.path))
-        recipients = mail.recipients(settings)
-        files = [directory / f"{stem}{deliver.EXTENSIONS[f]}" for f in settings.attach]
+        with _recorded(store, loaded, day, "send", outcome) as run:
+            run.result = _send(loaded, store, run.id, settings, day, out_dir, eml)
+            return run.result
+
+
+def _send(
+    loaded: LoadedConfig,
+    store: state.Store,
+    run: int,
+    settings: EmailConfig,
+    day: Date,
+    out_dir: Path | None,
+    eml: Path | None,
+) -> SendResult:
+    """Compose the briefing of ``day`` as written, and send it (or write the message)."""
+    config = loaded.config
+    directory = out_dir or loaded.resolve(config.output.directory)
+    deliver.recover(directory)  # a build killed while writing: finish it first
+    if config.output.archive:
+        directory = directory / config.output.archive
+    stem = config.output.file_name.format(date=day.isoformat())
+    briefing = _written_briefing(directory, stem)
+    attachments: dict[str, bytes] = {}
+    for fmt in settings.attach:
+        path = directory / f"{stem}{deliver.EXTENSIONS[fmt]}"
         try:
-            mail.send(message, settings)
-        except DeliveryError as exc:
-            missing = _missing(exc, recipients)
-            store.record_delivery(run, ok=False, recipients=missing, error=str(exc), files=files)
-            store.finish_run(run, finished=_now(), exit_code=6, statuses=(), outputs=())
-            raise
-        store.record_delivery(run, ok=True, recipients=recipients, error=None, files=files)
-        store.finish_run(run, finished=_now(), exit_code=0, statuses=(), outputs=())
-        return SendResult(day, tuple(recipients))
+            attachments[fmt] = path.read_bytes()
+        except OSError as exc:
+            raise DeliveryError(f"cannot attach {path}: {exc.strerror or exc}") from None
+    message = mail.compose(
+        briefing, attachments, settings, stem=stem, user_templates=_templates(loaded)
+    )
+    if eml is not None:
+        mail.write_eml(message, eml)
+        return SendResult(day, (), eml)
+    recipients = mail.recipients(settings)
+    files = [directory / f"{stem}{deliver.EXTENSIONS[f]}" for f in settings.attach]
+    try:
+        mail.send(message, settings)
+    except DeliveryError as exc:
+        missing = _missing(exc, recipients)
+        store.record_delivery(run, ok=False, recipients=missing, error=str(exc), files=files)
+        raise
+    store.record_delivery(run, ok=True, recipients=recipients, error=None, files=files)
+    return SendResult(day, tuple(recipients))
 
 
 def _written_briefing(directory: Path, stem: str) -> Briefing:

@@ -48,6 +48,22 @@ def _config_option(func: F) -> F:
     )(func)
 
 
+def _format_option(help: str) -> Callable[[F], F]:
+    """``--format text|json``, as every command that prints for people and tools has it."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help=help,
+        )(func)
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="digest", prog_name="digest")
 @click.option("-v", "--verbose", is_flag=True, help="Also log progress (fetches, retries).")
@@ -131,6 +147,7 @@ def build(
     with _errors():
         from .build import BuildResult, EmailRequest, Unchanged
         from .build import build as run
+        from .status import when
 
         def outcome(result: BuildResult | Unchanged | None, error: BaseException | None) -> int:
             if error is not None:
@@ -155,12 +172,12 @@ def build(
             )
         if isinstance(result, Unchanged):
             if _talkative(ctx):
-                built = result.built.strftime("%Y-%m-%d %H:%M %Z").rstrip()
+                built = when(result.built, loaded)
                 click.echo(f"nothing new since the build at {built} (--force rebuilds)", err=True)
                 for path in result.written:
                     click.echo(str(path))
                 if result.already_sent:
-                    sent = result.already_sent.strftime("%Y-%m-%d %H:%M %Z").rstrip()
+                    sent = when(result.already_sent, loaded)
                     click.echo(f"not sent: already sent at {sent} (--resend to send)")
             return
         _report_sources(result.briefing)
@@ -172,7 +189,7 @@ def build(
             if result.emailed:
                 click.echo(f"sent to {len(result.emailed)} recipient(s)")
             if result.already_sent:
-                sent = result.already_sent.strftime("%Y-%m-%d %H:%M %Z").rstrip()
+                sent = when(result.already_sent, loaded)
                 click.echo(f"not sent: already sent at {sent} (--resend to send)")
         code = outcome(result, None)
         if code:
@@ -208,7 +225,7 @@ def send(
     with _errors():
         from .build import send as deliver
 
-        result = deliver(_load(config_path), on=day, out_dir=out_dir, eml=eml)
+        result = deliver(_load(config_path), on=day, out_dir=out_dir, eml=eml, outcome=_outcome)
         if _talkative(ctx):
             if result.eml:
                 click.echo(f"message written to {result.eml}")
@@ -217,6 +234,51 @@ def send(
                     f"briefing of {result.briefing_date} sent to "
                     f"{len(result.recipients)} recipient(s)"
                 )
+
+
+def _outcome(result: object, error: BaseException | None) -> int:
+    """The exit code of a run that raised ``error`` (None: it did not)."""
+    return EXIT_OK if error is None else _exit_code(error)
+
+
+@main.command()
+@_config_option
+@_format_option("text for people; json for tools.")
+@click.option(
+    "-n",
+    "--limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many runs and deliveries to show.",
+)
+def status(config_path: Path, fmt: str, limit: int) -> None:
+    """Show the last runs with their exit codes, how each source has fared (failing since
+    when) and the deliveries, from the state store. Times are in the briefing's time zone.
+
+    `digest log` is the same command.
+    """
+    with _errors():
+        from . import status as history
+
+        report = history.gather(_load(config_path), limit)
+        if fmt == "json":
+            click.echo(json.dumps(history.as_json(report), ensure_ascii=False, indent=2))
+            return
+        for line in history.text(report):
+            click.echo(line)
+
+
+main.add_command(
+    click.Command(
+        "log",
+        callback=status.callback,
+        params=status.params,
+        help=status.help,
+        short_help="The same as status.",
+        context_settings=status.context_settings,
+    )
+)
 
 
 def _report_sources(briefing: Briefing) -> None:
@@ -269,14 +331,7 @@ def validate(config_path: Path) -> None:
 
 @main.command()
 @_config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json for tools (one object per line).",
-)
+@_format_option("text for people; json for tools (one object per line).")
 @click.option("--date", "on", metavar="YYYY-MM-DD", help="Briefing date.")
 def explain(config_path: Path, fmt: str, on: str | None) -> None:
     """Show every sentence: source, role, section, score and the terms that decided it."""
@@ -481,6 +536,32 @@ def suggest(config_path: Path, as_json: bool, limit: int, on: str | None) -> Non
                     f"  misleads {x.term + ':':<22} {x.weight:g}   its {x.sentences} sentences "
                     f"lean {x.leans} ({x.learned:.2f}); without it {x.moves} would move"
                 )
+
+
+@main.command()
+@click.argument(
+    "folder", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+def init(folder: Path) -> None:
+    """Start a briefing in DIR (default: here): a commented config.yaml with a feed, a
+    page, a folder of notes, two sections, output and state (email commented out), and
+    a sample note in samples/ for the notes to read. It builds as it is; edit it to fit.
+
+    Never overwrites a config (exit 2). The time zone is this machine's.
+    """
+    with _errors():
+        from .starter import init as start
+
+        written = start(folder)
+        for path in written:
+            click.echo(f"wrote {path}")
+        config = folder / "config.yaml"
+        at = "" if config == Path("config.yaml") else f" -c {config}"
+        click.echo(
+            "Next, check it, see how the sources are sorted, and build it:\n"
+            f"  digest validate{at}\n  digest explain{at}\n  digest suggest{at}\n"
+            f"  digest build{at}"
+        )
 
 
 def _load(config_path: Path) -> LoadedConfig:

@@ -36,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError, ConfigProblem
+from .errors import ConfigError, ConfigProblem, SourceError
 from .safeyaml import BoundedLoader, TooLarge
 
 if TYPE_CHECKING:
@@ -153,6 +153,9 @@ class _SourceBase(_Model):
     """When it was published, if the source itself does not say."""
     weight: float = Field(default=1.0, gt=0)
     """Multiplies the relevance of this source's sentences (trusted sources rank higher)."""
+    sections: list[str] = Field(default_factory=list)
+    """Section hints: ids of sections this source is mostly about; its sentences that match
+    any section get ``classify.hint_weight`` extra points towards these."""
 
     @field_validator("id")
     @classmethod
@@ -190,9 +193,6 @@ class _WebSource(_SourceBase):
     """Read timeout in seconds for this source, instead of ``fetch.timeout``."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Extra HTTP request headers (e.g. ``Authorization: Bearer ${FEED_TOKEN}``)."""
-    sections: list[str] = Field(default_factory=list)
-    """Section hints: ids of sections this source is mostly about; its sentences that match
-    any section get ``classify.hint_weight`` extra points towards these."""
 
     @field_validator("headers")
     @classmethod
@@ -754,35 +754,18 @@ class Config(_Model):
 
 
 def access_problems(loaded: LoadedConfig) -> list[ConfigProblem]:
-    """Local sources outside the folders they may read (the config's own and
-    ``access.paths``). ``build`` refuses such a source, as that source's failure;
-    ``validate`` reports it beforehand, with its line (the same check as
-    ``fetch.check_path``)."""
-    config, base = loaded.config, loaded.base_dir
-    roots = (base.resolve(), *((base / p).resolve() for p in config.access.paths))
+    """What ``build`` would fail a local source for: a file outside the folders sources may
+    read (the config's own and ``access.paths``), or a feed's file missing. The check is
+    the build's own (``sources.local_files``); this places each problem at its line."""
+    from .sources import local_files  # sources imports this module
+
     found: list[tuple[tuple[str | int, ...], str]] = []
-    for i, source in enumerate(config.sources):
-        where: str | None = None
-        field = "path"
-        if isinstance(source, FileSource | FeedSource) and source.path:
-            where = source.path
-        elif isinstance(source, FeedSource | PageSource) and (source.url or "").startswith("file:"):
-            field, where = "url", source.url
-        if where is None:
-            continue
-        if where.startswith("file:"):
-            where = file_url_path(where)
-        fixed = Path(where.split("*")[0].split("?")[0].split("[")[0] or ".")
-        real = (base / fixed).resolve()
-        if not any(real == root or real.is_relative_to(root) for root in roots):
-            allowed = ", ".join(str(r) for r in roots)
-            found.append(
-                (
-                    ("sources", i, field),
-                    f"{where}: outside the folders sources may read ({allowed}); add it to "
-                    "access.paths",
-                )
-            )
+    for i, source in enumerate(loaded.config.sources):
+        try:
+            local_files(source, loaded)
+        except SourceError as exc:
+            field = "path" if getattr(source, "path", None) else "url"
+            found.append((("sources", i, field), str(exc)))
     if not found:
         return []
     walker = _Walker(str(loaded.path))

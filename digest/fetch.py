@@ -435,15 +435,18 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def check_path(path: Path, roots: tuple[Path, ...] | None) -> None:
-    """Refuse a local path outside the allowed folders (symlinks resolved first)."""
+def check_path(path: Path, roots: tuple[Path, ...] | None, shown: str | None = None) -> None:
+    """Refuse a local path outside the allowed folders (symlinks resolved first); the
+    message names it as ``shown`` (as the config wrote it), and the link's target."""
     if roots is None:
         return
     real = path.resolve()
     if not any(real == root or real.is_relative_to(root) for root in roots):
         allowed = ", ".join(str(r) for r in roots)
+        link = f" (a link to {real})" if path.is_symlink() else ""
         raise SourceError(
-            f"{path}: outside the folders sources may read ({allowed}); add it to access.paths"
+            f"{shown or path}{link}: outside the folders sources may read ({allowed}); "
+            "add it to access.paths"
         )
 
 

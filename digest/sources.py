@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import FeedSource, FileSource, LoadedConfig, PageSource, Source
+from .config import FeedSource, FileSource, LoadedConfig, PageSource, Source, file_url_path
 from .errors import SourceError
 from .fetch import Cache, Counters, Fetched, Fetcher, Policy, check_path, client
 from .models import RawDocument, SourceInfo, SourceStatus, Status, Window
@@ -190,16 +191,8 @@ class _Reader:
         try:
             if isinstance(source, FileSource):
                 return await asyncio.to_thread(_read_files, info, source, self.loaded)
-            if isinstance(source, FeedSource):
-                if source.url is not None:
-                    url = source.url
-                else:
-                    url = self.loaded.resolve(source.path or "").as_uri()
-            elif isinstance(source, PageSource):
-                url = source.url
-            else:  # pragma: no cover - the config schema admits no other kind
-                raise SourceError(f"unsupported source kind {source.kind!r}")
-            return await self._get(url, source)
+            local_files(source, self.loaded)  # a feed's file: refused as validate says
+            return await self._get(_address(source, self.loaded), source)
         except SourceError as exc:
             return exc
 
@@ -513,11 +506,52 @@ def file_roots(loaded: LoadedConfig) -> tuple[Path, ...]:
     )
 
 
-def _read_files(info: SourceInfo, source: FileSource, loaded: LoadedConfig) -> list[RawDocument]:
+def local_files(source: Source, loaded: LoadedConfig) -> list[Path]:
+    """The files on this machine a source reads (a file source's matches, a feed's
+    ``path``, a ``file://`` URL), each checked as the build checks it: SourceError, the
+    reason the source then fails with, for one outside the folders sources may read or
+    one missing. ``digest validate`` runs this same function, so it reports beforehand
+    what the build would refuse."""
     roots = file_roots(loaded)
-    paths = _expand(source.path, loaded.base_dir)
+    if isinstance(source, FileSource):
+        if glob.has_magic(source.path):  # refused whatever it matches, today or later
+            fixed = Path(
+                *itertools.takewhile(lambda p: not glob.has_magic(p), Path(source.path).parts)
+            )
+            check_path(loaded.base_dir / fixed, roots, shown=source.path)
+        paths = _expand(source.path, loaded.base_dir)
+    else:
+        address = _address(source, loaded)
+        if not address.startswith("file:"):
+            return []
+        try:
+            paths = [Path(file_url_path(address))]
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
     for path in paths:
-        check_path(path, roots)
+        check_path(path, roots, shown=_shown(path, loaded.base_dir))
+        if not path.exists():
+            raise SourceError(f"{_shown(path, loaded.base_dir)}: file not found")
+    return paths
+
+
+def _address(source: FeedSource | PageSource, loaded: LoadedConfig) -> str:
+    """The URL a feed or page is fetched from; a feed's ``path`` as a ``file://`` URL."""
+    if isinstance(source, FeedSource) and source.url is None:
+        return loaded.resolve(source.path or "").as_uri()
+    return source.url or ""
+
+
+def _shown(path: Path, base: Path) -> str:
+    """A path as the config wrote it: relative to the config's folder when under it."""
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read_files(info: SourceInfo, source: FileSource, loaded: LoadedConfig) -> list[RawDocument]:
+    paths = local_files(source, loaded)
     single = len(paths) == 1
     documents = []
     for path in paths:

@@ -1,10 +1,11 @@
 """The state store: what earlier runs saw, reported, wrote and sent, in one SQLite file.
 
 It remembers documents seen (by canonical URL or document id, and by content hash),
-the HTTP validators of the source stage, each run (times, source statuses, outputs,
-exit code), the items of each briefing (by fingerprints of their statements) and each
-delivery. With it a briefing marks every item new or already reported, and
-``digest send`` knows which briefing still has to go out.
+the HTTP validators of the source stage, each run (build or send; times, source
+statuses, outputs, exit code and the error it ended with), the items of each briefing
+(by fingerprints of their statements) and each delivery. With it a briefing marks
+every item new or already reported, ``digest send`` knows which briefing still has to
+go out, and ``digest status`` tells an operator how the last runs went.
 
 Every write method is one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), and the
 database runs in WAL mode: a process killed halfway leaves the last committed state,
@@ -135,6 +136,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (model_id, sentence_id)
         ) WITHOUT ROWID""",
     ),
+    (  # 5: which command each run was and what it ended with, for `digest status`
+        "ALTER TABLE runs ADD COLUMN command TEXT NOT NULL DEFAULT 'build'",
+        "ALTER TABLE runs ADD COLUMN message TEXT",
+        # the runs `digest send` recorded so far: a delivery, and neither files nor sources
+        """UPDATE runs SET command = 'send' WHERE outputs = '[]'
+            AND id IN (SELECT run_id FROM deliveries)
+            AND id NOT IN (SELECT run_id FROM run_sources)""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -152,6 +161,21 @@ class RunRecord:
     exit_code: int | None = None
     statuses: tuple[SourceStatus, ...] = ()
     outputs: tuple[Path, ...] = ()
+    command: str = "build"  # or "send"
+    message: str | None = None  # the error it ended with, or "nothing new"
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How one source fared over the recorded runs: what the latest run made of it, when
+    it last worked, and since when it has failed without a break (None while it works),
+    so an operator sees a feed that died three days ago, not only today's failure."""
+
+    last: SourceStatus
+    checked: datetime  # when the run that recorded ``last`` started
+    last_ok: datetime | None = None
+    failing_since: datetime | None = None
+    failed_runs: int = 0  # runs in a row, to the latest, that it failed in
 
 
 @dataclass(frozen=True)
@@ -273,12 +297,15 @@ class Store:
 
     # ------------------------------------------------------------------ runs
 
-    def begin_run(self, started: datetime, briefing_date: date, config_path: str) -> int:
+    def begin_run(
+        self, started: datetime, briefing_date: date, config_path: str, command: str = "build"
+    ) -> int:
         """Record a run's start; the id it returns ties everything this run writes."""
         with self._write() as conn:
             cursor = conn.execute(
-                "INSERT INTO runs (started, briefing_date, config_path) VALUES (?, ?, ?)",
-                (started.isoformat(), briefing_date.isoformat(), config_path),
+                "INSERT INTO runs (started, briefing_date, config_path, command)"
+                " VALUES (?, ?, ?, ?)",
+                (started.isoformat(), briefing_date.isoformat(), config_path, command),
             )
             return _rowid(cursor)
 
@@ -290,12 +317,20 @@ class Store:
         exit_code: int,
         statuses: Sequence[SourceStatus],
         outputs: Sequence[Path],
+        message: str | None = None,
     ) -> None:
         """Record how a run ended; calling it again for the same run replaces the record."""
         with self._write() as conn:
             cursor = conn.execute(
-                "UPDATE runs SET finished = ?, exit_code = ?, outputs = ? WHERE id = ?",
-                (finished.isoformat(), exit_code, json.dumps([str(p) for p in outputs]), run_id),
+                "UPDATE runs SET finished = ?, exit_code = ?, outputs = ?, message = ?"
+                " WHERE id = ?",
+                (
+                    finished.isoformat(),
+                    exit_code,
+                    json.dumps([str(p) for p in outputs]),
+                    message,
+                    run_id,
+                ),
             )
             if cursor.rowcount != 1:
                 raise StateError(f"state store {self.path}: no run {run_id}")
@@ -313,8 +348,8 @@ class Store:
         """The latest runs, newest first."""
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, started, briefing_date, config_path, finished, exit_code, outputs"
-                " FROM runs ORDER BY id DESC LIMIT ?",
+                "SELECT id, started, briefing_date, config_path, finished, exit_code, outputs,"
+                " command, message FROM runs ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
             statuses: dict[int, list[SourceStatus]] = {}
@@ -327,19 +362,30 @@ class Store:
                 statuses.setdefault(run_id, []).append(
                     SourceStatus(source_id, Status(status), documents, reason)
                 )
-        return [
-            RunRecord(
-                id=run_id,
-                started=datetime.fromisoformat(started),
-                briefing_date=date.fromisoformat(day),
-                config_path=config_path,
-                finished=datetime.fromisoformat(finished) if finished else None,
-                exit_code=exit_code,
-                statuses=tuple(statuses.get(run_id, ())),
-                outputs=tuple(Path(p) for p in json.loads(outputs)),
-            )
-            for run_id, started, day, config_path, finished, exit_code, outputs in rows
-        ]
+        return [_run(row, statuses.get(row[0], ())) for row in rows]
+
+    def source_health(self) -> dict[str, SourceHealth]:
+        """How each source (by id) fared over every recorded run that read it, oldest to
+        newest; runs that read no source (a send, a re-run with nothing new) do not count."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT rs.source_id, rs.status, rs.documents, rs.reason, r.started"
+                " FROM run_sources rs JOIN runs r ON r.id = rs.run_id"
+                " ORDER BY rs.run_id, rs.position"
+            ).fetchall()
+        health: dict[str, SourceHealth] = {}
+        for source_id, status, documents, reason, started in rows:
+            last = SourceStatus(source_id, Status(status), documents, reason)
+            when = datetime.fromisoformat(started)
+            before = health.get(source_id)
+            if last.status is Status.FAILED:
+                since = before.failing_since if before and before.failing_since else when
+                runs = before.failed_runs + 1 if before else 1
+                last_ok = before.last_ok if before else None
+                health[source_id] = SourceHealth(last, when, last_ok, since, runs)
+            else:
+                health[source_id] = SourceHealth(last, when, last_ok=when)
+        return health
 
     # ------------------------------------------------------------------ documents
 
@@ -472,6 +518,16 @@ class Store:
                     json.dumps([str(f) for f in files]),
                 ),
             )
+
+    def deliveries(self, limit: int = 20) -> list[DeliveryRecord]:
+        """The latest delivery attempts, newest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN runs r ON r.id = d.run_id"
+                " ORDER BY d.id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [_delivery(row) for row in rows]
 
     def pending_delivery(self) -> DeliveryRecord | None:
         """The newest failed delivery that no later successful delivery of the same
@@ -710,6 +766,22 @@ def mark_briefing(store: Store, briefing: Briefing, policy: Repeated) -> Briefin
 # ---------------------------------------------------------------------- internals
 
 _DELIVERY_COLUMNS = "d.id, d.run_id, r.briefing_date, d.at, d.ok, d.recipients, d.error, d.files"
+
+
+def _run(row: tuple[Any, ...], statuses: Sequence[SourceStatus]) -> RunRecord:
+    run_id, started, day, config_path, finished, exit_code, outputs, command, message = row
+    return RunRecord(
+        id=run_id,
+        started=datetime.fromisoformat(started),
+        briefing_date=date.fromisoformat(day),
+        config_path=config_path,
+        finished=datetime.fromisoformat(finished) if finished else None,
+        exit_code=exit_code,
+        statuses=tuple(statuses),
+        outputs=tuple(Path(p) for p in json.loads(outputs)),
+        command=command,
+        message=message,
+    )
 
 
 def _delivery(row: tuple[Any, ...]) -> DeliveryRecord:

@@ -459,3 +459,72 @@ def test_validate_reports_file_sources_outside_the_readable_folders(tmp_path: Pa
     allowed = path.read_text(encoding="utf-8") + "access:\n  paths: [../elsewhere]\n"
     path.write_text(allowed, encoding="utf-8")
     assert CliRunner().invoke(main, ["validate", "-c", str(path)]).exit_code == 0
+
+
+def _validate_and_build(path: Path) -> tuple[list[str], dict[str, str]]:
+    """What `validate` reports (its error lines) and why `build` fails each source."""
+    import json
+
+    from click.testing import CliRunner
+
+    from digest.cli import main
+
+    checked = CliRunner().invoke(main, ["validate", "-c", str(path)])
+    out = path.parent / "out"
+    built = CliRunner().invoke(main, ["build", "-c", str(path), "-f", "json", "-o", str(out)])
+    reasons: dict[str, str] = {}
+    if built.exit_code == 0:
+        (written,) = out.glob("*.json")
+        data = json.loads(written.read_text(encoding="utf-8"))
+        reasons = {s["id"]: s["reason"] for s in data["sources"] if s["status"] == "failed"}
+    else:  # exit 3: every source failed, each named on stderr
+        assert built.exit_code == 3, built.output
+        for line in built.stderr.splitlines()[1:]:
+            source, reason = line.strip().split(": ", 1)
+            reasons[source] = reason
+    return checked.stderr.splitlines(), reasons
+
+
+def test_validate_reports_what_build_refuses_through_a_link_a_glob_or_a_feed_file(
+    tmp_path: Path,
+) -> None:
+    """Issue 15: a folder or glob source holding a link out of the readable folders, and a
+    feed file that is not there, passed `validate` and then failed in `build`. Both now
+    run one check (sources.local_files), so they say the same."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Tariffs rose.\n", encoding="utf-8")
+    project = tmp_path / "project"
+    (project / "notes").mkdir(parents=True)
+    (project / "notes" / "a.txt").write_text("Alpha is here.\n", encoding="utf-8")
+    (project / "notes" / "link.txt").symlink_to(outside / "secret.txt")
+    text = GOOD.replace(
+        "    path: a.txt\n",
+        "    path: a.txt\n"
+        "  - kind: file\n    id: folder\n    path: notes\n"
+        "  - kind: file\n    id: matches\n    path: 'notes/*.txt'\n"
+        "  - kind: file\n    id: far\n    path: '../elsewhere/*.md'\n"  # matches nothing yet
+        "  - kind: feed\n    id: saved\n    path: feeds/saved.xml\n",
+    )
+    path = write(project, text)
+    errors, reasons = _validate_and_build(path)
+    link = f"notes/link.txt (a link to {outside / 'secret.txt'}): outside the folders"
+    assert any(f":8: sources[1].path: {link}" in e for e in errors), errors
+    assert any(f":11: sources[2].path: {link}" in e for e in errors), errors
+    assert any(":14: sources[3].path: ../elsewhere/*.md: outside the folders" in e for e in errors)
+    assert any(":17: sources[4].path: feeds/saved.xml: file not found" in e for e in errors)
+    assert len(errors) == 4, errors
+    assert sorted(reasons) == ["far", "folder", "matches", "saved"]
+    for source, reason in reasons.items():  # build fails each for what validate said
+        assert any(e.endswith(f"path: {reason}") for e in errors), (source, reason, errors)
+
+
+def test_file_sources_take_section_hints(tmp_path: Path) -> None:
+    text = GOOD.replace("    path: a.txt\n", "    path: a.txt\n    sections: [one]\n")
+    loaded = config.load(write(tmp_path, text))
+    assert loaded.config.sources[0].sections == ["one"]
+    from digest.sources import describe
+
+    assert describe(loaded)[0].sections == ("one",)
+    found = problems(tmp_path, text.replace("sections: [one]", "sections: [onr]"))
+    assert any("sources[0].sections[0]: no section 'onr'; did you mean 'one'?" in p for p in found)

@@ -135,13 +135,31 @@ def test_send_without_a_built_briefing_says_what_to_do(tmp_path: Path) -> None:
     assert "build the briefing with the json format first" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["build", "send"])
-def test_email_commands_need_an_email_section(tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        ("build", ["--email"]),
+        ("build", ["--eml", "x.eml"]),
+        ("send", []),
+        ("send", ["--eml", "x.eml"]),
+    ],
+)
+def test_email_commands_without_an_email_section_are_usage_errors(
+    tmp_path: Path, command: str, flags: list[str]
+) -> None:
+    """Exit 2, as the README says of bad usage: a clear message, and nothing written (no
+    briefing, no state store, no message)."""
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    args = [command, "-c", str(tmp_path / "config.yaml"), "--date", DAY]
-    result = run(*args, "--email") if command == "build" else run(*args)
-    assert result.exit_code == 1 and "email:" in result.stderr
+    flags = [str(tmp_path / f) if f.endswith(".eml") else f for f in flags]
+    result = run(command, "-c", str(tmp_path / "config.yaml"), "--date", DAY, *flags)
+    assert result.exit_code == 2, result.output
+    name = f"{command} {flags[0]}" if flags else command
+    assert (
+        f"error: {tmp_path / 'config.yaml'}: {name} needs an email: section in the config"
+        in result.stderr
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "samples"]
 
 
 @pytest.mark.parametrize(

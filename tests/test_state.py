@@ -131,8 +131,39 @@ def test_a_version_1_file_is_migrated_without_loss(tmp_path: Path) -> None:
         assert store.last_delivery(DAY1) is not None  # the version 2 table is there
         assert store.last_inputs("c.yaml", DAY1) is None  # and the version 3 one
         assert store.encodings("m", ["s1"]) == {}  # and the version 4 one
+        assert store.runs()[0].command == "build"  # and the version 5 columns
     with raw(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+
+
+def test_version_5_tells_the_sends_recorded_before_it_from_the_builds(tmp_path: Path) -> None:
+    """Before version 5 a run did not say which command it was: a send is the run with a
+    delivery and neither files nor sources; a build that mailed wrote files."""
+    path = tmp_path / "state.sqlite"
+    with raw(path) as conn:
+        for migration in MIGRATIONS[:4]:
+            for statement in migration:
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 4")
+        for run_id, outputs in [(1, '["/out/b.md"]'), (2, "[]"), (3, "[]")]:
+            conn.execute(
+                "INSERT INTO runs (id, started, briefing_date, config_path, exit_code, outputs)"
+                " VALUES (?, ?, ?, 'c.yaml', 0, ?)",
+                (run_id, T0.isoformat(), DAY1.isoformat(), outputs),
+            )
+        for run_id in (1, 2):  # a build that mailed, a send; run 3 failed before any mail
+            conn.execute(
+                "INSERT INTO deliveries (run_id, at, ok, recipients, error, files)"
+                " VALUES (?, ?, 1, '[]', NULL, '[]')",
+                (run_id, T0.isoformat()),
+            )
+        conn.commit()
+    with Store.open(path) as store:
+        assert [(r.id, r.command, r.message) for r in store.runs()] == [
+            (3, "build", None),
+            (2, "send", None),
+            (1, "build", None),
+        ]
 
 
 def test_a_newer_schema_is_refused_not_downgraded(tmp_path: Path) -> None:
@@ -181,6 +212,42 @@ def test_runs_round_trip_newest_first(store: Store) -> None:
     assert store.runs()[1].statuses == tuple(statuses[:1])  # replaced, not appended
     with pytest.raises(StateError, match="no run 999"):
         store.finish_run(999, finished=T0, exit_code=0, statuses=[], outputs=[])
+
+
+def test_runs_keep_their_command_and_message(store: Store) -> None:
+    run = store.begin_run(T0, DAY1, "c.yaml", "send")
+    store.finish_run(
+        run, finished=T0, exit_code=6, statuses=[], outputs=[], message="cannot connect"
+    )
+    [record] = store.runs()
+    assert (record.command, record.exit_code, record.message) == ("send", 6, "cannot connect")
+
+
+def test_source_health_says_since_when_a_source_fails(store: Store) -> None:
+    def run(hours: int, **found: Status) -> None:
+        started = T0 + timedelta(hours=hours)
+        run_id = store.begin_run(started, DAY1, "c.yaml")
+        statuses = [
+            SourceStatus(k, v, 1 if v is Status.OK else 0, v.value) for k, v in found.items()
+        ]
+        store.finish_run(run_id, finished=started, exit_code=0, statuses=statuses, outputs=[])
+
+    assert store.source_health() == {}
+    run(0, wire=Status.OK, desk=Status.OK)
+    run(1, wire=Status.FAILED, desk=Status.EMPTY)
+    store.begin_run(T0 + timedelta(hours=2), DAY1, "c.yaml", "send")  # reads no source
+    run(3, wire=Status.FAILED, desk=Status.NOT_MODIFIED)
+    run(4, desk=Status.FAILED)  # wire left the config: its record stands as it was
+    health = store.source_health()
+    wire, desk = health["wire"], health["desk"]
+    assert wire.last.status is Status.FAILED and wire.checked == T0 + timedelta(hours=3)
+    assert wire.failing_since == T0 + timedelta(hours=1) and wire.failed_runs == 2
+    assert wire.last_ok == T0
+    assert desk.failing_since == desk.checked == T0 + timedelta(hours=4)
+    assert desk.failed_runs == 1 and desk.last_ok == T0 + timedelta(hours=3)  # empty is no failure
+    run(5, wire=Status.OK)
+    assert store.source_health()["wire"].failing_since is None
+    assert store.source_health()["wire"].failed_runs == 0
 
 
 # ------------------------------------------------------------------ documents
@@ -346,6 +413,12 @@ def test_a_failed_delivery_is_pending_until_one_succeeds(store: Store) -> None:
     last = store.last_delivery(DAY2)
     assert last is not None and last.ok and last.run_id == resend
     assert store.last_delivery(DAY3) is None
+    assert [(d.run_id, d.ok) for d in store.deliveries()] == [
+        (resend, True),
+        (run2, False),
+        (run1, True),
+    ]
+    assert [d.run_id for d in store.deliveries(limit=1)] == [resend]
 
 
 # ------------------------------------------------------------------ validators
