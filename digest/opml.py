@@ -53,8 +53,9 @@ class Subscriptions:
     """The feeds of an OPML file, and why any outline with an xmlUrl was passed over."""
 
     feeds: tuple[Listed, ...]
-    skipped: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # why: "ftp://…: not an http(s) feed URL"
     outside: int = 0  # feeds left out by the category filter
+    repeated: int = 0  # outlines of a feed already listed (Feedly: one per folder it is in)
 
 
 def read(data: bytes, categories: Sequence[str] = ()) -> Subscriptions:
@@ -79,7 +80,7 @@ def read(data: bytes, categories: Sequence[str] = ()) -> Subscriptions:
     feeds: list[Listed] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    outside = 0
+    outside = repeated = 0
     stack: list[tuple[Element, tuple[str, ...]]] = [(child, ()) for child in reversed(body)]
     while stack:
         element, folders = stack.pop()
@@ -100,13 +101,13 @@ def read(data: bytes, categories: Sequence[str] = ()) -> Subscriptions:
             elif not _http(xml_url):
                 skipped.append(f"{xml_url}: not an http(s) feed URL")
             elif (key := same_feed(xml_url)) in seen:
-                skipped.append(f"{xml_url}: listed twice")
+                repeated += 1
             else:
                 seen.add(key)
                 feeds.append(listed)
         inner = (*folders, label) if label and not xml_url else folders
         stack.extend((child, inner) for child in reversed(element))
-    return Subscriptions(tuple(feeds), tuple(skipped), outside)
+    return Subscriptions(tuple(feeds), tuple(skipped), outside, repeated)
 
 
 def same_feed(url: str) -> str:
@@ -183,7 +184,8 @@ def import_file(
     if not added or dry_run:
         return result
     text = original.decode("utf-8")
-    new_text = append_sources(text, added, str(config_path), f"imported from {opml_path.name}")
+    note = f"imported from {_label(opml_path.name) or 'an OPML file'}"
+    new_text = append_sources(text, added, str(config_path), note)
     config = parse(new_text, str(config_path), base_dir=target.parent)
     if len(config.sources) != len(loaded.config.sources) + len(added):  # pragma: no cover
         raise ConfigError(

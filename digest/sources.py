@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from . import opml
 from .config import FeedSource, FileSource, LoadedConfig, OpmlSource, PageSource, Source, WebSource
 from .errors import SourceError
@@ -278,22 +280,24 @@ class _Reader:
         if passed:
             shown = "; ".join(passed[:5]) + ("; …" if len(passed) > 5 else "")
             log.warning("source %s (%s): feeds passed over: %s", info.id, info.location, shown)
-        if not fresh:
-            if found.feeds:
-                self.early[info.id] = []
-                self.notes[info.id] = ["every feed it lists is read as another source"]
-            else:
-                outside = f"; {found.outside} outside its categories" if found.outside else ""
-                why = f"lists no http(s) feed to read{outside}"
-                self.early[info.id] = SourceError(why + (f" ({shown})" if passed else ""))
-            return []
         shared = source.model_dump(include=_SHARED_OPTIONS)
-        return [
-            FeedSource.model_validate(
-                {**shared, "kind": "feed", "name": f.title, "url": f.url, "link": f.link}
-            )
-            for f in fresh
-        ]
+        feeds = []
+        for f in fresh:
+            entry = {**shared, "kind": "feed", "name": f.title, "url": f.url, "link": f.link}
+            try:
+                feeds.append(FeedSource.model_validate(entry))
+            except ValidationError as exc:  # the OPML's data, not the operator's: skip it
+                log.warning("source %s: feed %s passed over: %s", info.id, f.url, exc)
+        if feeds:
+            return feeds
+        if found.feeds and not fresh:
+            self.early[info.id] = []
+            self.notes[info.id] = ["every feed it lists is read as another source"]
+        else:
+            outside = f"; {found.outside} outside its categories" if found.outside else ""
+            why = f"lists no http(s) feed to read{outside}"
+            self.early[info.id] = SourceError(why + (f" ({shown})" if passed else ""))
+        return []
 
     def _address(self, source: FeedSource | OpmlSource) -> str:
         if source.url is not None:
