@@ -45,7 +45,7 @@ MEDIA_TYPES = {
     "json": "application/json",
 }
 LABELS = {"html": "HTML", "pdf": "PDF", "md": "Markdown", "json": "JSON"}
-_HEAD = 65_536  # bytes of an archived file read for its title
+_HEAD = 8_192  # bytes of an archived file read for its title (near the top in both)
 _JSON_TITLE = re.compile(r'\n  "title": ("(?:[^"\\\n]|\\.)*"),?\n')
 _HTML_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 

@@ -285,3 +285,31 @@ def test_feed_settings_are_checked(tmp_path: Path, output: dict[str, Any], messa
     root = project(tmp_path, **output)
     result = CliRunner().invoke(main, ["validate", "-c", str(root / "config.yaml")])
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_feed_and_index_are_part_of_the_briefings_transaction(tmp_path: Path) -> None:
+    root = project(tmp_path, feed=True)
+    build(root, "2025-06-04")
+    out = root / "out"
+    (out / "feed.xml").unlink()
+    build(root, "2025-06-04")  # nothing new, but a file of the last build is missing
+    assert (out / "feed.xml").is_file()
+    (out / "feed.xml").unlink()
+    (out / "feed.xml").mkdir()  # in the way: the whole briefing fails before any file moves
+    (root / "news.txt").write_text(NEWS["2025-06-05"], encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["build", "-c", str(root / "config.yaml"), "--date", "2025-06-05", "-f", "md"]
+    )
+    assert result.exit_code == 1 and "feed.xml: a folder" in result.stderr
+    assert sorted(p.name for p in (out / "archive").iterdir()) == [
+        "briefing-2025-06-04.html",
+        "briefing-2025-06-04.json",
+        "briefing-2025-06-04.md",
+    ]
+    assert [i["date"] for i in read_index(root).items] == ["2025-06-04"]
+
+
+def test_no_index_when_it_is_turned_off(tmp_path: Path) -> None:
+    root = project(tmp_path, index=False)
+    build(root, "2025-06-04", "md")
+    assert sorted(p.name for p in (root / "out").iterdir()) == ["archive"]
