@@ -33,6 +33,7 @@ from . import (
     mail,
     normalize,
     people,
+    publish,
     render,
     salience,
     screen,
@@ -424,15 +425,17 @@ def _build(
         briefing, list(dict.fromkeys(wanted + attach)), _templates(loaded), config.output.pdf
     )
     stem = config.output.file_name.format(date=briefing.date.isoformat())
+    extra = publish.files(config.output, briefing, directory, stem, wanted, _templates(loaded))
     written = deliver.write_outputs(
         {f: outputs[f] for f in wanted},
         directory,
         stem,
         archive=config.output.archive,
         latest=config.output.latest,
+        extra=extra,
     )
     store.record_items(run, briefing.date, briefing.shown_items)
-    inputs.record(run, analysis, written, outputs)
+    inputs.record(run, analysis, written, outputs, extra)
     log.info(
         "built the briefing of %s: %d new of %d items; wrote %s",
         briefing.date,
@@ -528,21 +531,27 @@ class _Inputs:
         analysis: Analysis,
         written: Sequence[Path],
         outputs: Mapping[str, bytes],
+        extra: Mapping[Path, bytes] | None = None,
     ) -> None:
         """Leave the record a later re-run compares itself with; none after a build with a
         failed source, whose next run should try that source again in full. Each file is
-        hashed from the bytes just written (by its extension's format), not read back."""
+        hashed from the bytes just written (by its extension's format, or as one of the
+        ``extra`` files: the feed, the index), not read back."""
         statuses = analysis.briefing.statuses
         record = None
         if self.fingerprint is not None and all(s.status is not Status.FAILED for s in statuses):
             formats = {extension: fmt for fmt, extension in deliver.EXTENSIONS.items()}
+            others = extra or {}
+
+            def _bytes_of(path: Path) -> bytes:
+                return others[path] if path in others else outputs[formats[path.suffix]]
+
             record = state.InputsRecord(
                 fingerprint=self.fingerprint,
                 built=_now(),
                 stable_until=analysis.stable_until,
                 outputs=tuple(
-                    (path, hashlib.sha256(outputs[formats[path.suffix]]).hexdigest())
-                    for path in written
+                    (path, hashlib.sha256(_bytes_of(path)).hexdigest()) for path in written
                 ),
             )
         self.store.record_inputs(run, str(self.loaded.path), self.day, record)

@@ -564,6 +564,51 @@ def init(folder: Path) -> None:
         )
 
 
+@main.group("sources")
+def sources_group() -> None:
+    """Work with the config's sources."""
+
+
+@sources_group.command("import")
+@_config_option
+@click.argument("opml_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    metavar="NAME",
+    help="Only the feeds in this folder of the OPML file (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be added; write nothing.")
+def import_opml(
+    config_path: Path, opml_file: Path, categories: tuple[str, ...], dry_run: bool
+) -> None:
+    """Add the feeds of a feed reader's OPML export to the config, as feed sources.
+
+    The feeds are appended to the sources: list as text, so the file's comments and
+    layout stay; feeds already there (by URL) are skipped. The result is checked before
+    it is written, and nothing is written if it would not be valid.
+    """
+    with _errors():
+        from .opml import import_file
+
+        done = import_file(config_path, opml_file, categories, dry_run=dry_run)
+        for feed in done.added:
+            click.echo(
+                f"{'would add' if dry_run else 'added'}: {feed.title or feed.url} <{feed.url}>"
+            )
+        for feed in done.present:
+            click.echo(f"already there: {feed.title or feed.url} <{feed.url}>")
+        for reason in done.skipped:
+            click.echo(f"skipped: {reason}")
+        outside = f", {done.outside} outside the categories asked for" if done.outside else ""
+        verb = "written to" if done.written else "nothing written to"
+        click.echo(
+            f"{len(done.added)} feed(s) {'to add' if dry_run else 'added'}, "
+            f"{len(done.present)} already there{outside}; {verb} {config_path}"
+        )
+
+
 def _load(config_path: Path) -> LoadedConfig:
     from .config import load
 

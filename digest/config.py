@@ -205,17 +205,13 @@ class _WebSource(_SourceBase):
         return value
 
 
-class FeedSource(_WebSource):
-    """An RSS 0.9x/1.0/2.0, Atom or JSON Feed; each entry becomes a document."""
+class _Feeds(_WebSource):
+    """What a feed and a list of feeds (OPML) share: where it is, how entries are read."""
 
-    kind: Literal["feed"]
-    """Source kind."""
     url: str | None = None
     """The feed's address: ``http(s)://`` or ``file://``."""
     path: str | None = None
     """A feed in a local file instead of ``url`` (relative to the config file)."""
-    link: str | None = None
-    """Where readers can find the site the feed belongs to; linked from the source list."""
     full_text: bool = False
     """Fetch the linked page of each entry that carries only a teaser (under
     ``fetch.teaser_words`` words) and use the article extracted from it."""
@@ -228,10 +224,39 @@ class FeedSource(_WebSource):
         return _check_url(value) if value is not None else None
 
     @model_validator(mode="after")
-    def _one_location(self) -> FeedSource:
+    def _one_location(self) -> _Feeds:
         if (self.url is None) == (self.path is None):
             raise ValueError("give either url or path")
         return self
+
+
+class FeedSource(_Feeds):
+    """An RSS 0.9x/1.0/2.0, Atom or JSON Feed; each entry becomes a document."""
+
+    kind: Literal["feed"]
+    """Source kind."""
+    link: str | None = None
+    """Where readers can find the site the feed belongs to; linked from the source list."""
+
+
+class OpmlSource(_Feeds):
+    """A feed reader's subscription list (OPML, as Feedly, Miniflux or rss2email export it):
+    each feed it lists is read as a ``kind: feed`` source with this entry's options (section
+    hints, weight, publisher, timeout, ``full_text``, ``max_entries``). An OPML file that
+    cannot be read fails as one source; each listed feed succeeds or fails on its own."""
+
+    kind: Literal["opml"]
+    """Source kind."""
+    url: str | None = None
+    """The OPML file's address: ``http(s)://`` or ``file://``. ``headers`` are sent when
+    fetching it, never to the feeds it lists."""
+    path: str | None = None
+    """An OPML file on disk instead of ``url`` (relative to the config file)."""
+    categories: list[str] = Field(default_factory=list)
+    """Read only the feeds in these folders (an outline around them, or their ``category``
+    attribute; any level, case-insensitive); without it, every feed listed."""
+    max_feeds: int = Field(default=100, ge=1, le=1000)
+    """Read at most this many of the feeds it lists (the first ones, in the file's order)."""
 
 
 class PageSource(_WebSource):
@@ -248,8 +273,11 @@ class PageSource(_WebSource):
         return _check_url(value)
 
 
-Source = Annotated[Union[FileSource, FeedSource, PageSource], Field(discriminator="kind")]  # noqa: UP007
-WebSource = FeedSource | PageSource
+Source = Annotated[
+    Union[FileSource, FeedSource, PageSource, OpmlSource],  # noqa: UP007
+    Field(discriminator="kind"),
+]
+WebSource = FeedSource | PageSource | OpmlSource
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -548,6 +576,9 @@ class PdfConfig(_Model):
     if you must prove conformance."""
 
 
+FEED_ENDINGS = (".xml", ".atom")
+
+
 class OutputConfig(_Model):
     """Where and in which formats the briefing is written."""
 
@@ -567,11 +598,63 @@ class OutputConfig(_Model):
     next to the dated files, for links and scripts that should not know the date."""
     pdf: PdfConfig = Field(default_factory=PdfConfig)
     """The PDF's paper size and PDF standard."""
+    feed: bool | str = False
+    """Also write an Atom feed of the briefings in ``directory``, for feed readers: a file
+    name ending in ``.xml`` or ``.atom``, or ``true`` for ``feed.xml``. One entry per
+    briefing date (its title, top lines, links to its HTML and PDF); the newest
+    ``feed_entries`` are kept from run to run."""
+    feed_entries: int = Field(default=30, ge=1, le=1000)
+    """How many briefings the feed keeps, newest first (30: a month of daily briefings)."""
+    base_url: str | None = None
+    """The address ``directory`` is served at (e.g. ``https://example.com/briefings/``):
+    the feed's links become absolute and it names its own address, as feed readers prefer;
+    without it they are relative to the feed file."""
+    index: bool = True
+    """With ``archive``: also write ``index.html`` in ``directory``, beside the archive
+    folder, listing every archived briefing (date, title, links to its files), newest first."""
 
-    @field_validator("directory", "file_name", "templates", "archive", "latest", mode="before")
+    @field_validator(
+        "directory", "file_name", "templates", "archive", "latest", "feed", mode="before"
+    )
     @classmethod
     def _printable(cls, value: object) -> object:
         return _no_control_characters(value)
+
+    @field_validator("feed")
+    @classmethod
+    def _feed_name(cls, value: bool | str) -> bool | str:
+        if isinstance(value, str) and (
+            "/" in value
+            or "\\" in value
+            or value.startswith(".")
+            or not value.endswith(FEED_ENDINGS)
+        ):
+            raise ValueError("must be a plain file name ending in .xml or .atom, or true")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError(f"{value!r} is not an http(s):// address of a folder")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _index_free(self) -> OutputConfig:
+        if self.archive and self.index and self.latest == "index":
+            message = "would overwrite the archive's index.html (see output.index)"
+            raise _AtPath([(("output", "latest"), message)])
+        return self
+
+    @property
+    def feed_name(self) -> str | None:
+        """The feed's file name, or None when no feed is written."""
+        if self.feed is True:
+            return "feed.xml"
+        return self.feed or None
 
     @field_validator("archive")
     @classmethod

@@ -36,10 +36,10 @@ _TEMP_SUFFIX = ".digest-tmp"
 _OLD_TEMP = re.compile(r"\..+\.(?:md|html|pdf|json)\.[A-Za-z0-9_]+\.tmp")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """One file, replaced in one step (written to a temporary name, synced, renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _stage(path, data)
+    tmp = _stage(path, data, mode)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -55,13 +55,16 @@ def write_outputs(
     *,
     archive: str | None = None,
     latest: str | None = None,
+    extra: Mapping[Path, bytes] | None = None,
 ) -> list[Path]:
     """Write every rendered format, dated names (in ``archive`` if given) and the stable
-    ``latest`` names, as one transaction (see the module docstring)."""
+    ``latest`` names, as one transaction (see the module docstring); ``extra`` files
+    (the briefings' feed, the archive's index) join the same transaction."""
     dated = directory / archive if archive else directory
     targets = [(dated / f"{stem}{EXTENSIONS[fmt]}", data) for fmt, data in outputs.items()]
     if latest:
         targets += [(directory / f"{latest}{EXTENSIONS[f]}", d) for f, d in outputs.items()]
+    targets += list((extra or {}).items())
     staged: list[tuple[Path, Path]] = []
     try:
         recover(directory)
@@ -107,14 +110,14 @@ def recover(directory: Path) -> None:
                     tmp.unlink()
 
 
-def _stage(path: Path, data: bytes) -> Path:
+def _stage(path: Path, data: bytes, mode: int = 0o644) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(name, 0o644)
+        os.chmod(name, mode)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(name)

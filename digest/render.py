@@ -198,6 +198,12 @@ def render(
     return out
 
 
+def page(name: str, context: Mapping[str, Any], user_templates: Path | None = None) -> str:
+    """Render another template (the archive's ``index.html.j2``) as the briefing's are: the
+    user's folder first, autoescaped by extension, sandboxed; failures name the file."""
+    return _render_template(environment(user_templates), name, dict(context))
+
+
 def to_json(briefing: Briefing) -> dict[str, Any]:
     """The JSON document described by ``digest/briefing.schema.json``."""
     statuses = _statuses(briefing)

@@ -13,8 +13,9 @@ import glob
 import hashlib
 import itertools
 import json
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from importlib.metadata import PackageNotFoundError, version
@@ -22,7 +23,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import FeedSource, FileSource, LoadedConfig, PageSource, Source, file_url_path
+from pydantic import ValidationError
+
+from . import opml
+from .config import (
+    FeedSource,
+    FileSource,
+    LoadedConfig,
+    OpmlSource,
+    PageSource,
+    Source,
+    WebSource,
+    file_url_path,
+)
 from .errors import SourceError
 from .fetch import Cache, Counters, Fetched, Fetcher, Policy, check_path, client
 from .models import RawDocument, SourceInfo, SourceStatus, Status, Window
@@ -40,6 +53,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 FRAGMENT = "text/html; digest=fragment"  # feed entry HTML: already the article, no page chrome
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/markdown"})
 _TAG = re.compile(r"<[^>]+>")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,29 +67,33 @@ class Collected:
 
 
 def describe(loaded: LoadedConfig) -> tuple[SourceInfo, ...]:
-    """Number and name the configured sources as citations will show them."""
+    """Number and name the configured sources as citations will show them (an OPML
+    source once: its feeds are known only once it is read, see ``_Reader.expand``)."""
     infos: list[SourceInfo] = []
     taken = {s.id for s in loaded.config.sources if s.id}
     for number, source in enumerate(loaded.config.sources, start=1):
-        location, link = _location(source)
-        name = source.name or _default_name(location, source.kind)
-        source_id = source.id or _unique(_slug(name), taken)
-        taken.add(source_id)
-        infos.append(
-            SourceInfo(
-                id=source_id,
-                number=number,
-                name=name,
-                kind=source.kind,
-                location=location,
-                publisher=source.publisher,
-                url=link,
-                published=_as_datetime(source.published),
-                weight=source.weight,
-                sections=tuple(getattr(source, "sections", ())),
-            )
-        )
+        infos.append(_info(source, number, taken))
     return tuple(infos)
+
+
+def _info(source: Source, number: int, taken: set[str]) -> SourceInfo:
+    """A source's number, name and links; its id is added to ``taken``."""
+    location, link = _location(source)
+    name = source.name or _default_name(location, source.kind)
+    source_id = source.id or _unique(_slug(name), taken)
+    taken.add(source_id)
+    return SourceInfo(
+        id=source_id,
+        number=number,
+        name=name,
+        kind=source.kind,
+        location=location,
+        publisher=source.publisher,
+        url=link,
+        published=_as_datetime(source.published),
+        weight=source.weight,
+        sections=tuple(getattr(source, "sections", ())),
+    )
 
 
 Check = Callable[[str], None]
@@ -124,9 +142,10 @@ async def _collect(
     async with client(policy) as http:
         fetcher = Fetcher(http, policy, cache)
         reader = _Reader(loaded, fetcher, window, zone)
+        pairs, lists = await reader.expand(pairs)
         arrived = await asyncio.gather(*(reader.fetch(info, source) for info, source in pairs))
         if check is not None and not any(isinstance(a, SourceError) for a in arrived):
-            check(_fingerprint(pairs, arrived))
+            check(_fingerprint(pairs, arrived, lists))
         results = await asyncio.gather(
             *(
                 reader.read(info, source, arrival)
@@ -135,15 +154,32 @@ async def _collect(
         )
     documents = tuple(doc for docs, _ in results for doc in docs)
     statuses = tuple(status for _, status in results)
-    return Collected(infos, documents, statuses, fetcher.counters)
+    return Collected(tuple(i for i, _ in pairs), documents, statuses, fetcher.counters)
 
 
 _Arrival = Fetched | list[RawDocument] | SourceError  # a source's bytes, before parsing
+# What an OPML source's options mean for each feed it lists (never its headers: those
+# are for the OPML file's own server).
+_SHARED_OPTIONS = {
+    "publisher",
+    "published",
+    "weight",
+    "timeout",
+    "sections",
+    "full_text",
+    "max_entries",
+}
 
 
-def _fingerprint(pairs: list[tuple[SourceInfo, Source]], arrived: list[_Arrival]) -> str:
-    """What every source delivered, as one hash: ids, final URLs, bodies, in order."""
+def _fingerprint(
+    pairs: list[tuple[SourceInfo, Source]], arrived: list[_Arrival], lists: Sequence[Fetched] = ()
+) -> str:
+    """What every source delivered, as one hash: ids, final URLs, bodies, in order; and
+    the OPML files the feeds came from (a feed renamed there is renamed in the briefing)."""
     total = hashlib.sha256()
+    for listing in lists:
+        total.update(f"\0opml {listing.final_url}\0".encode())
+        total.update(hashlib.sha256(listing.body).digest())
     for (info, _), arrival in zip(pairs, arrived, strict=True):
         total.update(f"\0source {info.id}\0".encode())
         if isinstance(arrival, SourceError):  # pragma: no cover - checked by the caller
@@ -172,8 +208,10 @@ class _Reader:
         self.zone = zone
         self.budget = loaded.config.fetch.budget
         self.deadline = asyncio.get_running_loop().time() + self.budget
+        self.early: dict[str, _Arrival] = {}  # OPML sources with nothing to fetch, by id
+        self.notes: dict[str, list[str]] = {}  # …and what their status should say
 
-    async def _get(self, url: str, source: FeedSource | PageSource) -> Fetched:
+    async def _get(self, url: str, source: WebSource) -> Fetched:
         """One URL within what is left of the run's fetch budget."""
         left = self.deadline - asyncio.get_running_loop().time()
         spent = SourceError(f"the run's fetch budget of {self.budget:g} s ran out first")
@@ -186,8 +224,96 @@ class _Reader:
         except TimeoutError:
             raise spent from None
 
+    async def expand(
+        self, pairs: list[tuple[SourceInfo, Source]]
+    ) -> tuple[list[tuple[SourceInfo, Source]], list[Fetched]]:
+        """Each OPML source replaced by the feeds it lists, the sources numbered anew; and
+        the OPML files read. One that cannot be read, or lists nothing to read, stays, to
+        be reported as itself."""
+        opmls = [(info, source) for info, source in pairs if isinstance(source, OpmlSource)]
+        if not opmls:
+            return pairs, []
+        listings = await asyncio.gather(*(self._listing(source) for _, source in opmls))
+        read = {info.id: listing for (info, _), listing in zip(opmls, listings, strict=True)}
+        configured = {
+            opml.same_feed(s.url) for _, s in pairs if isinstance(s, FeedSource) and s.url
+        }
+        taken = {info.id for info, _ in pairs}
+        out: list[tuple[SourceInfo, Source]] = []
+        for info, source in pairs:
+            listing = read.get(info.id)
+            if not isinstance(source, OpmlSource) or listing is None:
+                out.append((info, source))
+            elif isinstance(listing, SourceError):
+                self.early[info.id] = listing
+                out.append((info, source))
+            elif feeds := self._listed(info, source, listing[1], configured):
+                out += [(_info(feed, 0, taken), feed) for feed in feeds]
+            else:
+                out.append((info, source))
+        numbered = [(replace(info, number=n), s) for n, (info, s) in enumerate(out, start=1)]
+        return numbered, [r[0] for r in read.values() if not isinstance(r, SourceError)]
+
+    async def _listing(
+        self, source: OpmlSource
+    ) -> tuple[Fetched, opml.Subscriptions] | SourceError:
+        try:
+            local_files(source, self.loaded)  # an OPML file: refused as validate says
+            fetched = await self._get(_address(source, self.loaded), source)
+            return fetched, await asyncio.to_thread(opml.read, fetched.body, source.categories)
+        except opml.OpmlError as exc:
+            return SourceError(str(exc))
+        except SourceError as exc:
+            return exc
+
+    def _listed(
+        self,
+        info: SourceInfo,
+        source: OpmlSource,
+        found: opml.Subscriptions,
+        configured: set[str],
+    ) -> list[FeedSource]:
+        """The feeds an OPML source reads, with its options. A feed also configured on its
+        own (or in an earlier OPML) is read there, once. With none to read, the OPML
+        source's own fate is set: empty when its feeds are read elsewhere, else failed."""
+        fresh = [f for f in found.feeds if opml.same_feed(f.url) not in configured]
+        configured.update(opml.same_feed(f.url) for f in fresh)
+        if len(fresh) < len(found.feeds):
+            log.info(
+                "source %s: %d feeds already read as other sources",
+                info.id,
+                len(found.feeds) - len(fresh),
+            )
+        passed = list(found.skipped)
+        if len(fresh) > source.max_feeds:
+            passed.append(f"{len(fresh) - source.max_feeds} over max_feeds ({source.max_feeds})")
+            fresh = fresh[: source.max_feeds]
+        if passed:
+            shown = "; ".join(passed[:5]) + ("; …" if len(passed) > 5 else "")
+            log.warning("source %s (%s): feeds passed over: %s", info.id, info.location, shown)
+        shared = source.model_dump(include=_SHARED_OPTIONS)
+        feeds = []
+        for f in fresh:
+            entry = {**shared, "kind": "feed", "name": f.title, "url": f.url, "link": f.link}
+            try:
+                feeds.append(FeedSource.model_validate(entry))
+            except ValidationError as exc:  # the OPML's data, not the operator's: skip it
+                log.warning("source %s: feed %s passed over: %s", info.id, f.url, exc)
+        if feeds:
+            return feeds
+        if found.feeds and not fresh:
+            self.early[info.id] = []
+            self.notes[info.id] = ["every feed it lists is read as another source"]
+        else:
+            outside = f"; {found.outside} outside its categories" if found.outside else ""
+            why = f"lists no http(s) feed to read{outside}"
+            self.early[info.id] = SourceError(why + (f" ({shown})" if passed else ""))
+        return []
+
     async def fetch(self, info: SourceInfo, source: Source) -> _Arrival:
         """The source's bytes (a feed or page body; a file source's documents)."""
+        if info.id in self.early:
+            return self.early[info.id]
         try:
             if isinstance(source, FileSource):
                 return await asyncio.to_thread(_read_files, info, source, self.loaded)
@@ -199,7 +325,7 @@ class _Reader:
     async def read(
         self, info: SourceInfo, source: Source, arrival: _Arrival
     ) -> tuple[list[RawDocument], SourceStatus]:
-        notes: list[str] = []
+        notes: list[str] = list(self.notes.get(info.id, ()))
         status = Status.OK
         try:
             if isinstance(arrival, SourceError):
@@ -535,9 +661,9 @@ def local_files(source: Source, loaded: LoadedConfig) -> list[Path]:
     return paths
 
 
-def _address(source: FeedSource | PageSource, loaded: LoadedConfig) -> str:
-    """The URL a feed or page is fetched from; a feed's ``path`` as a ``file://`` URL."""
-    if isinstance(source, FeedSource) and source.url is None:
+def _address(source: FeedSource | PageSource | OpmlSource, loaded: LoadedConfig) -> str:
+    """The URL a feed, OPML list or page is fetched from; a ``path`` as a ``file://`` URL."""
+    if isinstance(source, FeedSource | OpmlSource) and source.url is None:
         return loaded.resolve(source.path or "").as_uri()
     return source.url or ""
 
@@ -613,6 +739,8 @@ def _location(source: Source) -> tuple[str, str | None]:
         return source.url or source.path or "", source.link or source.url
     if isinstance(source, PageSource):
         return source.url, source.url if source.url.startswith("http") else None
+    if isinstance(source, OpmlSource):
+        return source.url or source.path or "", None
     return source.path, source.url
 
 
@@ -623,7 +751,7 @@ def _default_name(location: str, kind: str) -> str:
         if parts.scheme != "file" and parts.hostname:
             host = parts.hostname.removeprefix("www.")
             tail = parts.path.rstrip("/").rsplit("/", 1)[-1]
-            return f"{host}/{tail}" if kind == "page" and tail else host
+            return f"{host}/{tail}" if kind in ("page", "opml") and tail else host
         return Path(parts.path).name or location
     return Path(location).name or location
 

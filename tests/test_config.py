@@ -15,6 +15,7 @@ REFERENCE_MODELS = (
     config.FileSource,
     config.FeedSource,
     config.PageSource,
+    config.OpmlSource,
     config.SectionConfig,
     config.ClassifyConfig,
     config.SelectConfig,
@@ -88,7 +89,7 @@ def test_unknown_key_in_a_source_uses_the_source_kind_fields(tmp_path: Path) -> 
 def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> None:
     [problem] = problems(tmp_path, GOOD + "output:\n  zzz: 1\n")
     assert (
-        "output.zzz: unknown key 'zzz' (known keys: archive, directory, file_name, formats, latest, pdf, templates)"
+        "output.zzz: unknown key 'zzz' (known keys: archive, base_url, directory, feed, feed_entries, file_name, formats, index, latest, pdf, templates)"
         in problem
     )
 

@@ -22,6 +22,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("sources[] (kind: file)", c.FileSource),
     ("sources[] (kind: feed)", c.FeedSource),
     ("sources[] (kind: page)", c.PageSource),
+    ("sources[] (kind: opml)", c.OpmlSource),
     ("sections[]", c.SectionConfig),
     ("classify", c.ClassifyConfig),
     ("select", c.SelectConfig),
