@@ -187,7 +187,7 @@ def test_text_reads_back(pdf: bytes) -> None:
     for expected in (TITLE, SUBTITLE, "Top lines", "Key figures", "The call", "Markets"):
         assert expected in text, expected
     assert "Taiwan “red line”" in text
-    assert "145 % → 30 %" in text
+    assert "145% → 30%" in text
     assert "Scott Bessent" in text
     assert "row 2: connection refused by host" in text
 

@@ -261,12 +261,13 @@ def test_html_content(outputs: dict[str, bytes]) -> None:
     # editor's notes are Markdown, with headings kept below the one h1
     assert "<strong>this</strong>" in html and "<em>disagree</em>" in html
     assert "<h2>An editor heading</h2>" in html  # the briefing note sits under the h1
-    # citations: each distinct source once, and a quiet count for 2+
+    # citations: each distinct source once, "[1, 2]" as in Markdown, the chart and the notes,
+    # kept with the sentence's last word; the marks say how many sources, so no count
     assert (
-        '<a href="#source-1" title="CNBC article">1</a></sup>'
-        '<sup class="cite"><a href="#source-2" title="Short report">2</a></sup>' in html
+        '&#8288;<span class="cite">&nbsp;[<a href="#source-1" title="CNBC article">1</a>, '
+        '<a href="#source-2" title="Short report">2</a>]</span>' in html
     )
-    assert html.count('<span class="count">2 sources</span>') == 1
+    assert "2 sources" not in text and "<sup" not in html
     assert '<p class="counts">3 sources (1 failed) · ' in html
 
 
@@ -304,16 +305,20 @@ def test_markdown_content(outputs: dict[str, bytes]) -> None:
     md = outputs["md"].decode("utf-8")
     assert md.startswith("# US–China: the call\n")
     assert "*What Trump and Xi said — and didn’t*" in md
-    assert "Saturday, 21 November 2026 (2026-11-21)" in md
+    assert "\nSaturday, 21 November 2026\n" in md and "2026-11-21" not in md  # the date once
     assert "Read **this** first.\n\n# An editor heading" in md  # editor's note as written
     assert "\n## The call\n\nSources *disagree* on the length.\n\n- Trump" in md
-    assert "“candid”. [1] [2] *(2 sources)*\n" in md
+    assert "“candid”. [1, 2]\n" in md
     assert "officials said. [1]\n" in md
     assert "## Markets\n\n*Nothing in today's sources.*\n" in md
     assert "An unrelated sentence" not in md
     sources = md[md.index("## Sources") :]
     assert sources.index("[1] **CNBC article**") < sources.index("[2] **Short report**")
-    assert "<https://www.cnbc.com/2026/11/20/trump-xi-call.html>" in sources
+    # the publisher only where the name does not say it, then the date and the link
+    assert (
+        "- [1] **CNBC article**, 20 November 2026, 09:30 EST — "
+        "<https://www.cnbc.com/2026/11/20/trump-xi-call.html>\n" in sources
+    )
     assert "- [3] **Wire feed**, Reuters\n" in sources
     status = md[md.index("## Source status") :]
     assert "| 3 | Wire feed | file | **failed** | 0 | connection refused by host |" in status
@@ -384,7 +389,8 @@ def test_user_template_overrides_by_name(tmp_path: Path, briefing: Briefing) -> 
 def test_user_css_overrides_the_inlined_style(tmp_path: Path, briefing: Briefing) -> None:
     (tmp_path / "briefing.css").write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
     html = render(briefing, ["html"], user_templates=tmp_path)["html"].decode("utf-8")
-    assert "<style>\nbody { color: rebeccapurple; }\n/* Print and PDF" in html
+    assert "}\nbody { color: rebeccapurple; }\n/* Print and PDF" in html
+    assert html.index('font-family: "Digest Serif"') < html.index("rebeccapurple")  # fonts stay
 
 
 def test_template_syntax_error_names_the_file_and_line(tmp_path: Path, briefing: Briefing) -> None:
@@ -653,11 +659,11 @@ def test_top_lines_key_figures_and_whos_who_in_every_format(briefing: Briefing) 
     md = out["md"].decode("utf-8")
     assert md.index("## Top lines") < md.index("## Key figures") < md.index("## The call")
     assert (
-        "| US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods | 145 % → 30 % — *lowered by 115 points* | [1] [2] |"
+        "| US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods | 145% → 30% — *lowered by 115 points* | [1, 2] |"
         in md
     )
-    assert "| phone call | 90-minute **(sources differ: an hour)** | [1] |" in md
-    assert "- **Howard Lutnick** — Commerce Secretary [1] [2] *(watchlist)*" in md
+    assert "| Phone call | 90-minute **(sources differ: an hour)** | [1] |" in md
+    assert "- **Howard Lutnick** — Commerce Secretary [1, 2] *(watchlist)*" in md
     html = out["html"].decode("utf-8")
     assert_inert(html)
     assert "<td>US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods</td>" in html
@@ -693,14 +699,15 @@ def test_whats_new_line_and_repeat_marks(briefing: Briefing) -> None:
     out = render(tracked, ["md", "html", "json"])
     md = out["md"].decode("utf-8")
     shown = len(tracked.shown_items)
-    assert f"**What's new:** {shown - 1} of {shown} items are new since the last briefing." in md
-    assert "*(2 sources)* *(reported 18 November)*" in md
+    assert f"**What’s new:** {shown - 1} of {shown} items are new since the last briefing." in md
+    assert "[1, 2] *(reported 18 November)*\n" in md
+    assert md.count(" *(new)*\n") == shown - 1  # as the HTML marks them
     html = out["html"].decode("utf-8")
-    assert '<span class="repeat">reported 18 November</span>' in html
+    assert '<span class="repeat">&nbsp;reported 18 November</span>' in html
     data = json.loads(out["json"])
     assert data["tracked"] is True and data["new_items"] == shown - 1
     assert data["sections"][0]["items"][0]["first_reported"] == "2026-11-18"
-    assert "What's new" not in render(briefing, ["md"])["md"].decode("utf-8")  # untracked
+    assert "What’s new" not in render(briefing, ["md"])["md"].decode("utf-8")  # untracked
 
 
 def test_json_reads_back_into_the_same_briefing(briefing: Briefing) -> None:
@@ -758,15 +765,16 @@ def test_new_badges_only_when_something_is_not_new(briefing: Briefing) -> None:
     all_new = render(replace(briefing, tracked=True), ["html", "md"])
     html = all_new["html"].decode("utf-8")
     assert '<span class="new">' not in html  # a mark every item carries says nothing
-    assert "every item is new: no earlier briefing carried any of them." in html
+    shown = len(briefing.shown_items)
+    assert f"all {shown} items; no earlier briefing carried any of them." in html  # one colon
     first = briefing.sections[0]
     marked = replace(
         first, items=(replace(first.items[0], first_reported=date(2026, 11, 18)), *first.items[1:])
     )
     some = replace(briefing, sections=(marked, *briefing.sections[1:]), tracked=True)
     html = render(some, ["html"])["html"].decode("utf-8")
-    assert html.count('<span class="new">new</span>') == len(some.shown_items) - 1
-    assert '&nbsp;<span class="repeat">reported 18 November</span>' in html
+    assert html.count('<span class="new">&nbsp;new</span>') == len(some.shown_items) - 1
+    assert '&#8288;<span class="repeat">&nbsp;reported 18 November</span>' in html
 
 
 @pytest.mark.parametrize(
@@ -826,7 +834,7 @@ def test_beside_differs_and_lifted_in_markdown(briefing: Briefing) -> None:
     top = md.split("## Top lines\n\n", 1)[1]
     line, beside = top.splitlines()[:2]
     assert line == (
-        "- Trump and Xi agreed that rare earths need no questions. [1] [2] *(2 sources)* "
+        "- Trump and Xi agreed that rare earths need no questions. [1, 2] "
         "**(attribution differs: \\[1\\] Trump and Xi agreed; \\[2\\] Trump &lt;b&gt;wrote&lt;/b&gt;)**"
     )
     assert beside == "    - \\[2\\]: Trump wrote: " + md_escape(HOSTILE)
