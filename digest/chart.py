@@ -16,6 +16,11 @@ XML-escaped, and the markup has no scripts, event handlers, styles, links, image
 or ``url()`` references, so neither a browser nor the PDF renderer fetches anything.
 It scales with the page (a ``viewBox`` and no fixed width) and prints in greyscale:
 before and after differ by shape (open and filled) and the arrow shows the direction.
+For a phone's narrow column, ``stacked=True`` draws each label on a line of its own above
+its row, so the plot keeps the whole width and the text its size (the HTML shows that one
+below 34em; a fixed 640-wide chart there sat in a sideways-scrolling box, its data
+off-screen). Values and source numbers are written in the house style of
+:mod:`digest.style` (``145%``, ``£2.50``, ``[1, 2]``), as the key-figures table writes them.
 
 Text widths are estimated from DejaVu Sans, the widest of the fonts the chart names,
 so that labels can be wrapped or cut (with an ellipsis; the full label is the row's

@@ -58,7 +58,7 @@ def amount(value: float, unit: str) -> str:
     money = _CURRENCY_CODE.fullmatch(unit) is not None
     digits = _digits(magnitude, money)
     for size, short, word in _LARGE:
-        if magnitude >= size:
+        if magnitude >= size * 0.9995:  # what rounds to 1,000 of the next size down is 1 of it
             digits = _significant(magnitude / size) + (short if money else f" {word}")
             break
     if unit in CURRENCY_SIGNS:

@@ -16,7 +16,7 @@ import pypdf
 import pytest
 from markupsafe import Markup
 
-from digest.chart import changes_svg
+from digest.chart import NARROW_WIDTH, PAD, RADIUS, _text_width, changes_svg
 from digest.models import Citation, Figure, Quantity
 from digest.render import html_to_pdf
 
@@ -236,6 +236,51 @@ def test_many_sources_are_shortened_after_the_label() -> None:
     (row,) = rows(root)
     assert "Rate [1, 2, 3, 4, …]" in texts(row)
     assert row.findtext(f"{SVG}title", "").startswith("Rate [1, 2, 3, 4, 5, 6, 7, 8, 9]:")
+
+
+def extents(root: etree.Element) -> list[tuple[str, float, float]]:
+    """Each text's (text, left, right) as the chart estimates them, by its anchor."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+
+    def size(element: etree.Element) -> float:
+        while element.get("font-size") is None:
+            element = parents[element]
+        return float(element.get("font-size", "nan"))
+
+    found = []
+    for text in root.iter(f"{SVG}text"):
+        x, words = float(text.get("x", "nan")), "".join(text.itertext())
+        width = sum(
+            _text_width(part.text or "", size(part), part.get("font-weight") == "bold")
+            for part in (text, *text)
+        )
+        anchor = text.get("text-anchor", "start")
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+        found.append((words, left, left + width))
+    return found
+
+
+def test_stacked_for_a_phone_each_label_above_its_row() -> None:
+    long = Figure(
+        "average effective tariff rate on all imports " * 3, pct(18), _cites(3), before=pct(2)
+    )
+    root = parse(chart([TARIFFS, DUTIES, GOODS, long], width=NARROW_WIDTH, stacked=True))
+    assert root.get("class") == "chart chart-changes chart-stacked"
+    assert root.get("viewBox", "").startswith(f"0 0 {NARROW_WIDTH} ")
+    for row in rows(root):
+        labels = [t for t in row.iter(f"{SVG}text") if t.get("class") == "label"]
+        markers = [float(c.get("cy", "nan")) for c in row.iter(f"{SVG}circle")]
+        assert labels and all(float(t.get("x", "nan")) == PAD for t in labels)
+        assert all(float(t.get("y", "nan")) < min(markers) - RADIUS for t in labels)  # above
+        track = next(iter(row.iter(f"{SVG}line")))  # the plot is as wide as the chart allows
+        assert float(track.get("x2", "nan")) - float(track.get("x1", "nan")) > NARROW_WIDTH / 2
+    # nothing runs off the sides, whatever the label's length
+    for words, left, right in extents(root):
+        assert left >= 0 and right <= NARROW_WIDTH, (words, left, right)
+    # the wide chart says the same
+    wide = parse(chart([TARIFFS, DUTIES, GOODS, long]))
+    assert root.findtext(f"{SVG}desc") == wide.findtext(f"{SVG}desc")
+    assert root.find(f"{SVG}title").get("id") != wide.find(f"{SVG}title").get("id")  # type: ignore[union-attr]
 
 
 def test_deterministic() -> None:

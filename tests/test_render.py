@@ -881,3 +881,162 @@ def test_plain_items_carry_no_editorial_marks(briefing: Briefing) -> None:
     assert "    - " not in md and "**(" not in md and "Also in this section" not in md
     assert 'class="beside"' not in html and 'class="lifted"' not in html
     assert "*Nothing in today's sources.*" in md  # an empty section with nothing lifted
+
+
+# --------------------------------------------------------------------------- one style
+
+
+def styled_briefing(briefing: Briefing) -> Briefing:
+    """Changes in pounds and in percent, their labels in lower case, cited by two sources."""
+    from digest.models import Figure, Quantity
+
+    cite = briefing.sections[0].items[0].citations  # sources 1 and 2
+    pounds = Figure(
+        "price of a loaf", Quantity(2.5, "GBP", "£2.50"), cite, before=Quantity(2.0, "GBP", "£2")
+    )
+    percent = Figure(
+        "tariffs on steel",
+        Quantity(30.0, "percent", "30 percent"),
+        cite[:1],
+        before=Quantity(145.0, "percent", "145 percent"),
+    )
+    return replace(briefing, figures=(pounds, percent))
+
+
+def test_numbers_labels_and_marks_read_the_same_everywhere(briefing: Briefing) -> None:
+    import re
+    import xml.etree.ElementTree as etree
+
+    out = render(styled_briefing(briefing), ["md", "html", "pdf"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    assert "| Price of a loaf | £2 → £2.50 | [1, 2] |" in md
+    assert "| Tariffs on steel | 145% → 30% | [1] |" in md
+    assert "<td>Price of a loaf</td><td>£2 → £2.50</td>" in html.replace(' class="value"', "")
+    body = html.split("</style>", 1)[1]
+    chart = etree.fromstring(body[body.index("<svg") : body.index("</svg>") + 6])
+    texts = ["".join(t.itertext()) for t in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"Price of a loaf [1, 2]", "Tariffs on steel [1]"} <= set(texts)
+    assert {"£2", "£2.50", "145%", "30%"} <= set(texts)  # as the table writes them
+    pdf = " ".join(
+        " ".join(page.extract_text().replace("\x00", "").split())
+        for page in pypdf.PdfReader(io.BytesIO(out["pdf"])).pages
+    )
+    assert "£2 → £2.50" in pdf and "145% → 30%" in pdf and "Price of a loaf" in pdf
+    assert "“candid”. [1, 2]" in pdf  # the marks as in the chart and Markdown
+    for text in (md, body, pdf):
+        assert not re.search(r"\d %", text), "a space before a percent sign"
+        assert not re.search(r"\d ,\s?\d", text), "a citation mark reads '1 ,2'"
+
+
+def test_the_details_column_only_when_a_source_has_details(briefing: Briefing) -> None:
+    quiet = replace(briefing, statuses=tuple(replace(s, reason=None) for s in briefing.statuses))
+    out = render(quiet, ["md", "html"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    assert "| # | Source | Kind | Status | Documents |\n|---|---|---|---|---|\n" in md
+    assert "| 3 | Wire feed | file | **failed** | 0 |\n" in md
+    assert "Details" not in md and ">Details<" not in html
+    assert '<td class="reason">' not in html
+    out = render(briefing, ["md", "html"])  # one source says why it failed: the column is back
+    assert "| Documents | Details |" in out["md"].decode("utf-8")
+    assert '<th scope="col">Details</th>' in out["html"].decode("utf-8")
+
+
+def test_each_source_once_with_its_date_and_links(briefing: Briefing) -> None:
+    first = briefing.sections[0].items[0]
+    page = "https://www.cnbc.com/2026/11/20/trump-xi-call.html"  # the source's own URL
+    when = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    own = replace(first.citations[0], url=page, published=when)  # no title: the source itself
+    article = replace(
+        first.citations[1], url="https://news.example/short", title="Short take", published=when
+    )
+    item = replace(first, citations=(own, article, *first.citations[2:]))
+    section = replace(briefing.sections[0], items=(item, *briefing.sections[0].items[1:]))
+    dated = replace(briefing, sections=(section, *briefing.sections[1:]))
+    out = render(dated, ["md", "html"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    sources = md[md.index("## Sources") : md.index("## Source status")]
+    # "CNBC article" says its publisher: not "CNBC article, CNBC"; its page is linked once
+    assert sources.count(page) == 1
+    assert f"- [1] **CNBC article**, 20 November 2026, 18:00 EST — <{page}>\n" in sources
+    assert (
+        "- [2] **Short report**, 20 November 2026, 18:00 EST\n"
+        "    - Short take — <https://news.example/short>\n" in sources
+    )
+    assert "- [3] **Wire feed**, Reuters\n" in sources
+    listed = html[html.index('<h2 id="sources">') : html.index('<h2 id="source-status">')]
+    assert listed.count(f'href="{page}"') == 1 and 'class="publisher">CNBC<' not in listed
+    assert '<a href="https://news.example/short">Short take</a>' in listed
+    rendered = markdown.markdown(md)
+    assert_inert(rendered)
+    assert '<a href="https://news.example/short">https://news.example/short</a>' in rendered
+
+
+def test_the_html_holds_its_fonts_and_fetches_nothing(outputs: dict[str, bytes]) -> None:
+    import re
+
+    html = outputs["html"].decode("utf-8")
+    urls = re.findall(r"(?<!\w)url\(\s*\"?([^\")]*)", html)  # not font_url() in a comment
+    assert len(urls) == 5  # Noto Serif regular, italic, bold; Noto Sans regular, bold
+    assert all(u.startswith("data:font/woff2;base64,") for u in urls)
+    assert html.count('font-family: "Digest Serif";') == 3
+
+
+def test_a_template_names_fonts_by_file_name_only(tmp_path: Path, briefing: Briefing) -> None:
+    for name in ("../briefing.css", "/etc/passwd", "fonts/NotoSerif-Regular.woff2", "OFL.txt"):
+        (tmp_path / "briefing.md.j2").write_text(f"{{{{ font_url({name!r}) }}}}", encoding="utf-8")
+        with pytest.raises(RenderError, match=r"briefing\.md\.j2.*(not a font file|no font)"):
+            render(briefing, ["md"], user_templates=tmp_path)
+
+
+def test_the_pdf_reads_the_templates_fonts_and_nothing_else(
+    tmp_path: Path, briefing: Briefing, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    from digest.render import builtin_templates
+
+    secret = tmp_path / "secret.woff2"
+    shutil.copy(builtin_templates() / "fonts" / "NotoSans-Bold.woff2", secret)
+    templates = tmp_path / "templates"
+    (templates / "fonts").mkdir(parents=True)
+    (templates / "fonts" / "link.woff2").symlink_to(secret)  # a way out of the folder
+    shutil.copy(
+        builtin_templates() / "fonts" / "NotoSerif-Italic.woff2", templates / "fonts" / "Mine.woff2"
+    )
+    refused = [
+        "fonts/../secret.woff2",
+        "fonts/link.woff2",
+        "fonts/OFL.txt",
+        "fonts/Mine.woff2?x",
+        "file:///digest-templates/fonts/%2e%2e/secret.woff2",
+        secret.as_uri(),
+    ]
+    faces = "".join(
+        f'@font-face {{ font-family: Bad{i}; src: url("{url}"); }}' for i, url in enumerate(refused)
+    )
+    (templates / "briefing.html.j2").write_text(
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title><style>
+{faces}
+@font-face {{ font-family: Mine; src: url("fonts/Mine.woff2"); }}
+@font-face {{ font-family: Shipped; src: url("{{{{ font_url('NotoSans-Regular.woff2') }}}}"); }}
+h1 {{ font-family: Mine }} p {{ font-family: Shipped }}
+{" ".join(f".b{i} {{ font-family: Bad{i} }}" for i in range(len(refused)))}
+</style></head><body><h1>Mine</h1><p>Shipped</p>
+{"".join(f'<p class="b{i}">bad</p>' for i in range(len(refused)))}</body></html>
+""",
+        encoding="utf-8",
+    )
+    caplog.set_level(logging.DEBUG, logger="weasyprint")
+    pdf = render(briefing, ["pdf"], user_templates=templates)["pdf"]
+    fonts = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"].get_object().get("/Font", {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[1])
+    # the user's folder's own font, and a shipped one found in the built-in folder
+    assert "Shipped" in fonts and any(name.startswith("Mine") for name in fonts), fonts
+    assert not any(name.startswith("Bad") for name in fonts)
+    failed = " ".join(
+        r.getMessage() for r in caplog.records if "Failed to load font" in r.getMessage()
+    )
+    for url in refused:
+        assert url.split("/")[-1].split("?")[0] in failed, url
