@@ -39,16 +39,21 @@ and keep the rest. Every template sees the same context:
     one puts each label above its row, for a phone's column;
 ``whats_new``
     the "What’s new" line (``3 of 26 items are new since the last briefing.``), or None
-    without a state store.
+    without a state store;
+``font_url``
+    ``font_url("NotoSerif-Regular.woff2")``: a font of the templates' ``fonts/`` folder
+    (``fonts.css`` names the shipped ones), inline in the HTML, and by an address the PDF
+    renderer serves from the templates in the HTML it prints (:func:`font_urls`).
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
 Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``),
 ``day`` (a date as ``5 June``, with the year when it is not the briefing's), ``marks``
-(source numbers as citation marks, ``[1, 2]``). Every time
-of day is shown with its zone (``18:00 EDT``), in the briefing's time zone.
+(source numbers as citation marks, ``[1, 2]``). Every time of day is shown with its zone
+(``18:00 EDT``), in the briefing's time zone.
 
 Source text is untrusted. HTML templates autoescape; Markdown templates must pass
-source text through ``md_escape``; the PDF renderer refuses to fetch any URL.
+source text through ``md_escape``; the PDF renderer fetches no URL or file but the
+templates' own fonts, by plain file name (:func:`html_to_pdf`).
 """
 
 from __future__ import annotations
