@@ -1,6 +1,6 @@
 """A chart of the key figures that changed, as inline SVG generated from the data.
 
-:func:`changes_svg` draws every figure stated as a change (``145 % → 30 %``) as one
+:func:`changes_svg` draws every figure stated as a change (``145% → 30%``) as one
 row of a dumbbell chart: the figure's label and source numbers on the left, an open
 marker at the value before, a filled marker at the value after, an arrow from one
 to the other and both values as text beside their markers. Percentages share one
@@ -16,6 +16,11 @@ XML-escaped, and the markup has no scripts, event handlers, styles, links, image
 or ``url()`` references, so neither a browser nor the PDF renderer fetches anything.
 It scales with the page (a ``viewBox`` and no fixed width) and prints in greyscale:
 before and after differ by shape (open and filled) and the arrow shows the direction.
+For a phone's narrow column, ``stacked=True`` draws each label on a line of its own above
+its row, so the plot keeps the whole width and the text its size (the HTML shows that one
+below 34em; a fixed 640-wide chart there sat in a sideways-scrolling box, its data
+off-screen). Values and source numbers are written in the house style of
+:mod:`digest.style` (``145%``, ``£2.50``, ``[1, 2]``), as the key-figures table writes them.
 
 Text widths are estimated from DejaVu Sans, the widest of the fonts the chart names,
 so that labels can be wrapped or cut (with an ellipsis; the full label is the row's
@@ -34,12 +39,16 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from . import style
 from .models import Figure, Quantity
 
 __all__ = ["changes_svg"]
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 MIN_WIDTH = 320
+# The stacked layout's width: about a phone's column in CSS pixels (390 less margins), so
+# that its text shows at about the size it is set in.
+NARROW_WIDTH = 360
 
 # Colours that stay apart in greyscale: the after marker is near-black, the before
 # marker is open; the arrow between them is mid grey and never the only cue.
@@ -72,10 +81,6 @@ SHARED_UNITS = ("percent", "percentage_points")
 # Units for which zero is no baseline: a change from 2019 to 2025 is not a bar from 0.
 NOT_ZERO_BASED = ("year",)
 
-_CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-_UNIT_WORDS = {"minute": ("min", "min"), "day": ("day", "days"), "count": ("", "")}
-_LARGE = ((1e12, "tn", "trillion"), (1e9, "bn", "billion"), (1e6, "m", "million"))
-_CURRENCY_CODE = re.compile("[A-Z]{3}")
 MAX_SOURCES = 5  # source numbers shown after a label; the row's tooltip lists them all
 
 # Advance widths of DejaVu Sans for " " to "~", in thousandths of an em.
@@ -98,19 +103,23 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 # --------------------------------------------------------------------------- public API
 
 
-def changes_svg(figures: Sequence[Figure], *, width: int = 640) -> Markup | None:
+def changes_svg(
+    figures: Sequence[Figure], *, width: int = 640, stacked: bool = False
+) -> Markup | None:
     """An inline ``<svg>`` charting the figures that changed, or None when none did.
 
     A figure is charted when it has a ``before`` in the same unit as its value and both
     are finite numbers. ``width`` is the viewBox width: it sets the proportions and how
     much of a label fits, not the size on the page (the SVG fills its container).
+    ``stacked`` puts each label on a line of its own above its row, for a narrow column
+    (:data:`NARROW_WIDTH`), where a label column would squeeze the plot to nothing.
     """
     if width < MIN_WIDTH:
         raise ValueError(f"chart width must be at least {MIN_WIDTH}, not {width}")
     rows = [_row(f) for f in figures if _is_change(f)]
     if not rows:
         return None
-    return Markup(_Chart(rows, float(width)).svg())
+    return Markup(_Chart(rows, float(width), stacked).svg())
 
 
 # --------------------------------------------------------------------------- data
@@ -144,12 +153,11 @@ def _is_change(figure: Figure) -> bool:
 
 def _row(figure: Figure) -> _Row:
     assert figure.before is not None  # _is_change
-    numbers = [str(n) for n in sorted({c.number for c in figure.citations})]
-    shown = numbers if len(numbers) <= MAX_SOURCES else [*numbers[: MAX_SOURCES - 1], "…"]
+    numbers = sorted({c.number for c in figure.citations})
     return _Row(
-        label=_clean(figure.label) or "(unlabelled)",
-        sources=f"[{', '.join(shown)}]" if numbers else "",
-        all_sources=f"[{', '.join(numbers)}]" if numbers else "",
+        label=style.label(_clean(figure.label)) or "(unlabelled)",
+        sources=style.marks(numbers, MAX_SOURCES),
+        all_sources=style.marks(numbers),
         unit=figure.value.unit,
         before=figure.before.value,
         after=figure.value.value,
@@ -159,38 +167,18 @@ def _row(figure: Figure) -> _Row:
 
 
 def _show(quantity: Quantity) -> str:
-    """A value as the chart prints it: ``145 %``, ``115 points``, ``$300bn``, ``90 min``.
+    """A value as the chart prints it: ``145%``, ``115 points``, ``$300bn``, ``£2.50``,
+    ``90 min``, in the house style (:mod:`digest.style`).
 
-    Percentages read as in the key-figures table; other units are shortened from the
-    normalized value (the source's wording, "approximately $300 billion", does not fit
-    beside a marker, and the table beside the chart keeps it).
+    Other units than percentages are shortened from the normalized value (the source's
+    wording, "approximately $300 billion", does not fit beside a marker, and the table
+    beside the chart keeps it).
     """
     return _number(quantity.value, quantity.unit)
 
 
 def _number(value: float, unit: str) -> str:
-    if unit == "percent":
-        return f"{value:g} %"
-    if unit == "percentage_points":
-        return f"{value:g} points"
-    if unit == "year":
-        return f"{value:g}"
-    magnitude, sign = abs(value), "-" if value < 0 else ""
-    money = _CURRENCY_CODE.fullmatch(unit) is not None
-    digits = f"{magnitude:g}"
-    for size, short, word in _LARGE:
-        if magnitude >= size:
-            digits = f"{magnitude / size:g}" + (short if money else f" {word}")
-            break
-    if unit in _CURRENCY_SIGNS:
-        return f"{sign}{_CURRENCY_SIGNS[unit]}{digits}"
-    if money:
-        return f"{sign}{digits} {unit}"
-    if unit in _UNIT_WORDS:
-        one, many = _UNIT_WORDS[unit]
-        word = one if magnitude == 1 else many
-        return f"{sign}{digits} {word}".rstrip()
-    return f"{sign}{digits} {unit}"
+    return style.amount(value, unit)
 
 
 def _clean(text: str) -> str:
@@ -319,20 +307,30 @@ def _e(text: str) -> str:
 
 
 class _Chart:
-    """Lays out and writes the SVG; holds nothing but what one call draws."""
+    """Lays out and writes the SVG; holds nothing but what one call draws.
 
-    def __init__(self, rows: Sequence[_Row], width: float) -> None:
+    Wide (the default), each row's label sits in a column left of its plot. ``stacked``
+    (for a phone's narrow column), each label takes a line of its own above a plot as wide
+    as the chart, so neither is squeezed.
+    """
+
+    def __init__(self, rows: Sequence[_Row], width: float, stacked: bool = False) -> None:
         self.rows = rows
         self.width = width
+        self.stacked = stacked
         # Every scale spans the same x, inset so values written beside the end markers
         # fit: the axes line up, and no value runs into a label or off the edge. Labels
         # get a third of the width, less when the plot would be too narrow (down to a fifth).
         edge = RADIUS + 5
         left = max(self._value_width(r, low=True) for r in rows) + edge
         right = max(self._value_width(r, low=False) for r in rows) + edge
-        spare = width - 2 * PAD - GAP - left - right - width * 0.3
-        self.label_room = round(max(width * 0.2, min(width * 0.32, spare)))
-        self.plot_x0 = PAD + self.label_room + GAP
+        if stacked:
+            self.label_room = round(width - 2 * PAD)
+            self.plot_x0 = PAD
+        else:
+            spare = width - 2 * PAD - GAP - left - right - width * 0.3
+            self.label_room = round(max(width * 0.2, min(width * 0.32, spare)))
+            self.plot_x0 = PAD + self.label_room + GAP
         self.plot_x1 = width - PAD
         self.scale_x0 = self.plot_x0 + left
         self.scale_x1 = max(self.plot_x1 - right, self.scale_x0 + width * 0.2)
@@ -340,7 +338,7 @@ class _Chart:
         summary = "; ".join(r.summary for r in rows) + "."
         self.title = "Key figures that changed, before → after"
         self.desc = summary
-        key = hashlib.sha256(f"{width}\n{summary}".encode()).hexdigest()[:10]
+        key = hashlib.sha256(f"{width}\n{stacked}\n{summary}".encode()).hexdigest()[:10]
         self.id = f"changes-{key}"
 
     # ---- layout
@@ -364,6 +362,16 @@ class _Chart:
         text, bold = (row.after_shown, True) if after_is_low == low else (row.before_shown, False)
         return _text_width(text, VALUE_SIZE, bold)
 
+    def _lines(self, row: _Row) -> list[str]:
+        """The label in up to two lines, room left on the last for the source numbers."""
+        cite_room = _text_width(" " + row.sources, CITE_SIZE) if row.sources else 0.0
+        room = self.label_room
+        return _wrap(row.label, LABEL_SIZE, room, room - cite_room, 2)
+
+    def _band(self, row: _Row) -> float:
+        """Height of the label's own lines above the row's plot (stacked only)."""
+        return len(self._lines(row)) * LINE_HEIGHT + 4 if self.stacked else 0.0
+
     # ---- output
 
     def svg(self) -> str:
@@ -376,8 +384,9 @@ class _Chart:
                     y = self._own_scale_row(row, y)
             y += GROUP_GAP
         height = y - GROUP_GAP + PAD
+        kind = "chart chart-changes" + (" chart-stacked" if self.stacked else "")
         head = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-changes" version="1.1"'
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="{kind}" version="1.1"'
             f' viewBox="0 0 {_n(self.width)} {_n(height)}" width="100%"'
             f' preserveAspectRatio="xMinYMin meet" role="img"'
             f' aria-labelledby="{self.id}-title {self.id}-desc"'
@@ -407,15 +416,25 @@ class _Chart:
 
     def _shared_group(self, rows: Sequence[_Row], top: float) -> float:
         scale = self._scale(rows)
-        bottom = top + SHARED_ROW * len(rows)
+        mids, y = [], top
+        for row in rows:
+            mids.append(y + self._band(row) + SHARED_ROW / 2)
+            y += self._band(row) + SHARED_ROW
+        bottom = y
         p = self.parts
         p.append(f'<g class="axis" font-size="{_n(AXIS_SIZE)}" fill="{MUTED}">')
+        # Wide, the grid runs the group's height; stacked, it stops short of the labels.
+        spans = [(mid - 12, mid + 12) for mid in mids] if self.stacked else [(top + 4, bottom)]
+        if self.stacked:
+            spans[-1] = (spans[-1][0], bottom)
         for tick in scale.ticks:
             x = _n(scale.x(tick))
-            p.append(
-                f'<line x1="{x}" y1="{_n(top + 4)}" x2="{x}" y2="{_n(bottom)}"'
-                f' stroke="{AXIS if tick == 0 else GRID}" stroke-width="1"/>'
-            )
+            stroke = AXIS if tick == 0 else GRID
+            for y1, y2 in spans:
+                p.append(
+                    f'<line x1="{x}" y1="{_n(y1)}" x2="{x}" y2="{_n(y2)}"'
+                    f' stroke="{stroke}" stroke-width="1"/>'
+                )
         for tick in _spaced(scale, rows[0].unit):
             p.append(
                 f'<text x="{_n(scale.x(tick))}" y="{_n(bottom + 14)}" text-anchor="middle">'
@@ -426,13 +445,14 @@ class _Chart:
             f' stroke="{AXIS}" stroke-width="1"/>'
         )
         p.append("</g>")
-        for i, row in enumerate(rows):
-            self._row(row, scale, top + i * SHARED_ROW + SHARED_ROW / 2)
+        for row, mid in zip(rows, mids, strict=True):
+            self._row(row, scale, mid)
         return bottom + AXIS_BAND
 
     def _own_scale_row(self, row: _Row, top: float) -> float:
         scale = self._scale([row])
-        mid = top + SHARED_ROW / 2
+        band = self._band(row)
+        mid = top + band + SHARED_ROW / 2
         axis_y = mid + 11
         p = self.parts
         p.append(f'<g class="axis" font-size="{_n(AXIS_SIZE)}" fill="{MUTED}">')
@@ -457,7 +477,7 @@ class _Chart:
             )
         p.append("</g>")
         self._row(row, scale, mid)
-        return top + OWN_ROW
+        return top + band + OWN_ROW
 
     def _row(self, row: _Row, scale: _Scale, mid: float) -> None:
         p = self.parts
@@ -489,11 +509,13 @@ class _Chart:
         p.append("</g>")
 
     def _label(self, row: _Row, mid: float) -> None:
-        """The label at the left, in up to two lines, with its source numbers after it."""
-        cite_room = _text_width(" " + row.sources, CITE_SIZE) if row.sources else 0.0
-        room = self.label_room
-        lines = _wrap(row.label, LABEL_SIZE, room, room - cite_room, 2)
-        first = mid + LABEL_SIZE * 0.36 - (len(lines) - 1) * LINE_HEIGHT / 2
+        """The label in up to two lines, with its source numbers after it: at the left,
+        centred on the row (wide), or on lines of its own above the row (stacked)."""
+        lines = self._lines(row)
+        if self.stacked:
+            first = mid - SHARED_ROW / 2 - self._band(row) + LABEL_SIZE
+        else:
+            first = mid + LABEL_SIZE * 0.36 - (len(lines) - 1) * LINE_HEIGHT / 2
         for i, line in enumerate(lines):
             cite = ""
             if row.sources and i == len(lines) - 1:

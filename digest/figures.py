@@ -5,7 +5,7 @@ or disagree. This stage finds percentages, money, durations, counts and dates in
 content sentences, labels each with what it measures in the source's own words,
 pairs "from A to B" and "compared with" changes, and merges the same figure across
 sources: shown once when they agree (a 90-minute call is a call of one and a half
-hours; a cut of 115 points is 145 % → 30 %), flagged when they do not. Every figure
+hours; a cut of 115 points is 145% → 30%), flagged when they do not. Every figure
 cites the sentences it came from.
 
 A row must be worth reading in a briefing of several stories: numbers the prose only
@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple, TypeVar
 
+from . import style
 from .classify import OTHER
 from .models import Citation, Figure, Quantity, Role, Scored, Sentence, SourceInfo
 from .text import STOPWORDS, Stemmer, tokens
@@ -2275,17 +2276,13 @@ def _stated(m: _Found) -> str:
 
 
 def shown(q: Quantity, *, signed: bool = True) -> str:
-    """As the briefing shows a quantity: "145 %", "115 points", a duration as a noun ("a
+    """As the briefing shows a quantity: "145%", "115 points", a duration as a noun ("a
     90-minute call" shows "90 minutes": the value column has no noun for "90-minute" to
     modify), else as written."""
     value = q.value if signed else abs(q.value)
-    if q.unit == "percent":
-        return f"{value:g} %"
-    if q.unit == "percentage_points":
-        return f"{value:g} points"
     if q.unit in _TO_MINUTES and "-" in q.text:
         return _as_noun(q.text)
-    return q.text
+    return style.quantity(value, q.unit, q.text)
 
 
 _ADJECTIVAL = re.compile(

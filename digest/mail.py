@@ -10,14 +10,14 @@ character before the ``email`` package folds and encodes them, so no title or to
 add a header; the HTML body is autoescaped and links only ``http(s)`` URLs.
 
 The email templates see everything :func:`digest.render.template_context` gives the
-briefing templates, and: ``new_line`` (``3 new items``, ``nothing new since the last
-briefing``, or None without a state store), ``top`` (the top lines, each a :class:`Line` with
-``text``, ``new``, ``marks`` (source ``number`` and a safe ``link`` or None), ``differs`` and
-``beside`` (``number`` and ``text``: a source's own sentence)), ``cited`` (the sources those
-marks refer to, dated by ``published_shown`` where known), ``links`` (:class:`Link`:
-``label``, ``value``, and ``url`` when it is safe to link) and ``attached`` (the attachments'
-file names). The ``oneline`` filter puts source text on one line. A user template of the same
-name replaces the built-in one.
+briefing templates, and: ``new_line`` (the briefing's ``whats_new``: ``2 of 3 items are new
+since the last briefing.``, or None without a state store), ``top`` (the top lines, each a
+:class:`Line` with ``text``, ``new``, ``marks`` (source ``number`` and a safe ``link`` or
+None), ``differs`` and ``beside`` (``number`` and ``text``: a source's own sentence)),
+``cited`` (the sources those marks refer to, dated by ``published_shown`` where known),
+``links`` (:class:`Link`: ``label``, ``value``, and ``url`` when it is safe to link) and
+``attached`` (the attachments' file names). The ``oneline`` filter puts source text on one
+line. A user template of the same name replaces the built-in one.
 
 Sending retries what may pass (connection errors, timeouts, ``4xx`` replies) with exponential
 backoff, and gives up at once on what will not (``5xx`` replies, a refused login, a certificate
@@ -49,7 +49,14 @@ from .config import EmailConfig, SmtpConfig
 from .deliver import EXTENSIONS, write_atomic
 from .errors import DeliveryError, SendError
 from .models import Briefing, Item
-from .render import _render_template, briefing_start, environment, http_url, template_context
+from .render import (
+    _render_template,
+    briefing_start,
+    environment,
+    http_url,
+    template_context,
+    whats_new,
+)
 
 log = logging.getLogger(__name__)
 
@@ -198,13 +205,9 @@ def subject(briefing: Briefing, settings: EmailConfig) -> str:
 
 
 def new_line(briefing: Briefing) -> str | None:
-    """``3 new items`` / ``nothing new since the last briefing``; None without a state store."""
-    if not briefing.tracked:
-        return None
-    count = briefing.new_items
-    if count == 0:
-        return "nothing new since the last briefing"
-    return f"{count} new item{'s' if count != 1 else ''}"
+    """The briefing's own "What’s new" line (:func:`digest.render.whats_new`), so the email
+    and the briefing attached to it say it in the same words; None without a state store."""
+    return whats_new(briefing)
 
 
 def header_text(value: object) -> str:

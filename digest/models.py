@@ -220,7 +220,7 @@ class Figure:
     label: str  # what it measures, in the sources' words: "US tariffs on Chinese goods"
     value: Quantity  # the figure, or the value after a change
     citations: tuple[Citation, ...]
-    before: Quantity | None = None  # set for a change: 145 % → 30 %
+    before: Quantity | None = None  # set for a change: 145% → 30%
     section: str | None = None  # the section of the sentence it came from
     consistent: bool = True  # False when sources state different values for it
     variants: tuple[Quantity, ...] = ()  # the other values stated, when not consistent

@@ -24,7 +24,7 @@ and keep the rest. Every template sees the same context:
     sorted, distinct publishers (PDF author metadata);
 ``figures``
     one :class:`FigureView` per key figure: the :class:`~digest.models.Figure` fields plus
-    ``shown`` (``145 % → 30 %``), ``variants_shown`` and ``source_numbers``;
+    ``shown`` (``145% → 30%``), ``variants_shown`` and ``source_numbers``;
 ``person_sources``
     for each of ``briefing.people``, the source numbers that mention them;
 ``source_names``
@@ -34,20 +34,31 @@ and keep the rest. Every template sees the same context:
     ``published_shown``);
 ``section_lifted``
     for each section, the top lines (1-based) taken from it and not repeated in its items;
-``changes_chart``
-    an inline SVG of the key figures that changed (before → after), or None.
+``changes_chart`` / ``changes_chart_narrow``
+    an inline SVG of the key figures that changed (before → after), or None; the narrow
+    one puts each label above its row, for a phone's column;
+``whats_new``
+    the "What’s new" line (``3 of 26 items are new since the last briefing.``), or None
+    without a state store;
+``font_url``
+    ``font_url("NotoSerif-Regular.woff2")``: a font of the templates' ``fonts/`` folder
+    (``fonts.css`` names the shipped ones), inline in the HTML, and by an address the PDF
+    renderer serves from the templates in the HTML it prints (:func:`font_urls`).
 
 Filters: ``md_escape`` (source text into Markdown), ``markdown`` (trusted editor's
 Markdown into HTML), ``http_url`` (a URL if it is safe to link, else ``None``),
-``day`` (a date as ``5 June``, with the year when it is not the briefing's). Every time
-of day is shown with its zone (``18:00 EDT``), in the briefing's time zone.
+``day`` (a date as ``5 June``, with the year when it is not the briefing's), ``marks``
+(source numbers as citation marks, ``[1, 2]``). Every time of day is shown with its zone
+(``18:00 EDT``), in the briefing's time zone.
 
 Source text is untrusted. HTML templates autoescape; Markdown templates must pass
-source text through ``md_escape``; the PDF renderer refuses to fetch any URL.
+source text through ``md_escape``; the PDF renderer fetches no URL or file but the
+templates' own fonts, by plain file name (:func:`html_to_pdf`).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -72,7 +83,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from . import chart
+from . import chart, style
 from .config import FORMATS, PdfConfig
 from .errors import RenderError
 from .models import (
@@ -164,6 +175,7 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
     env.filters["markdown"] = markdown_to_html
     env.filters["http_url"] = http_url
     env.filters["day"] = _day_filter
+    env.filters["marks"] = style.marks
     return env
 
 
@@ -184,15 +196,21 @@ def render(
     env = environment(user_templates)
     context = template_context(briefing)
     texts: dict[str, str] = {}
-    for fmt in ("md", "html"):
-        if fmt in wanted or (fmt == "html" and "pdf" in wanted):
-            texts[fmt] = _render_template(env, TEMPLATES[fmt], context)
+    if "md" in wanted:
+        texts["md"] = _render_template(env, TEMPLATES["md"], context)
+    # The HTML file holds its fonts (it fetches nothing); the HTML printed to PDF says the
+    # same but names the fonts by an address the PDF renderer serves from the templates.
+    for fmt, inline in (("html", True), ("pdf", False)):
+        if fmt in wanted:
+            fonts = {"font_url": font_urls(user_templates, inline=inline), "anchor": _anchors()}
+            texts[fmt] = _render_template(env, TEMPLATES["html"], {**context, **fonts})
     out: dict[str, bytes] = {}
     for fmt in wanted:
-        if fmt in texts:
+        if fmt == "pdf":
+            start, info = briefing_start(briefing), pdf_info(briefing)
+            out[fmt] = html_to_pdf(texts["pdf"], start, pdf, info, user_templates)
+        elif fmt in texts:
             out[fmt] = texts[fmt].encode("utf-8")
-        elif fmt == "pdf":
-            out[fmt] = html_to_pdf(texts["html"], briefing_start(briefing), pdf, pdf_info(briefing))
         elif fmt == "json":
             out[fmt] = json_bytes(briefing)
     return out
@@ -422,6 +440,15 @@ class SourceView:
     def failed(self) -> bool:
         return self.status == Status.FAILED.value
 
+    @property
+    def publisher_shown(self) -> str | None:
+        """The publisher, unless the name already says it: "CNBC (adapted)" is by CNBC, and
+        "CNBC (adapted), CNBC" says so twice."""
+        if not self.publisher:
+            return None
+        pattern = rf"(?<!\w){re.escape(self.publisher.strip())}(?!\w)"
+        return None if re.search(pattern, self.name, re.IGNORECASE) else self.publisher
+
 
 def template_context(briefing: Briefing) -> dict[str, Any]:
     """Everything a template may use; computed here so templates stay declarative."""
@@ -446,10 +473,30 @@ def template_context(briefing: Briefing) -> dict[str, Any]:
         "person_sources": [_numbers(p.citations) for p in briefing.people],
         "source_names": {s.number: s.name for s in briefing.sources},
         "changes_chart": chart.changes_svg(briefing.figures),
+        "changes_chart_narrow": chart.changes_svg(
+            briefing.figures, width=chart.NARROW_WIDTH, stacked=True
+        ),
         "source_articles": _articles(briefing),
         "section_lifted": [_lifted(briefing, s) for s in briefing.sections],
         "anchor": _anchors(),
+        "whats_new": whats_new(briefing),
+        "font_url": font_urls(None, inline=True),
     }
+
+
+def whats_new(briefing: Briefing) -> str | None:
+    """The "What’s new" line, one wording for every format and the email: ``3 of 26 items
+    are new since the last briefing.``; None without a state store to compare with."""
+    if not briefing.tracked:
+        return None
+    new, shown = briefing.new_items, len(briefing.shown_items)
+    if new == 0:
+        return "nothing new since the last briefing."
+    if new < shown:
+        return f"{new} of {shown} items are new since the last briefing."
+    if shown == 1:
+        return "the one item; no earlier briefing carried it."
+    return f"all {shown} items; no earlier briefing carried any of them."
 
 
 def _anchors() -> Callable[[Item], str]:
@@ -620,6 +667,56 @@ class _DemoteProcessor(Treeprocessor):
             element.tag = f"h{min(max(int(element.tag[1]) + shift, self.top), 6)}"
 
 
+# --------------------------------------------------------------------------- fonts
+
+FONTS = "fonts"  # the shipped fonts' folder, inside a templates folder
+# The PDF's HTML is read as if it sat here. No file is at this address: the PDF renderer
+# serves the templates' fonts/ under it and nothing else, and the PDF's bytes do not
+# depend on where digest is installed.
+PRINT_BASE_URL = "file:///digest-templates/"
+_FONT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.(?:woff2|woff|ttf|otf)")
+_FONT_TYPES = {"woff2": "font/woff2", "woff": "font/woff", "ttf": "font/ttf", "otf": "font/otf"}
+MAX_FONT_BYTES = 10_000_000
+
+
+def font_file(name: str, user_templates: Path | None = None) -> Path:
+    """A font in a templates folder's ``fonts/``, by file name: the user's folder first, then
+    the built-in one, as templates are found. Only a plain file name of a font file
+    (``NotoSerif-Regular.woff2``): never a path, so nothing outside those folders is read.
+    Raises ValueError."""
+    if _FONT_NAME.fullmatch(name) is None:
+        raise ValueError(f"not a font file name: {name!r}")
+    for folder in (user_templates, builtin_templates()):
+        if folder is None:
+            continue
+        fonts = (folder / FONTS).resolve()
+        path = (fonts / name).resolve()  # a link out of the folder resolves out of it
+        if path.parent == fonts and path.is_file():
+            return path
+    raise ValueError(f"no font {name!r} in the templates' {FONTS}/ folder")
+
+
+def _font_bytes(path: Path) -> bytes:
+    if path.stat().st_size > MAX_FONT_BYTES:
+        raise ValueError(f"font {path.name} is over {MAX_FONT_BYTES} bytes")
+    return path.read_bytes()
+
+
+def font_urls(user_templates: Path | None, *, inline: bool) -> Callable[[str], str]:
+    """The templates' ``font_url(name)``: the font file itself as a ``data:`` URL
+    (``inline``: the HTML stays one file that fetches nothing), or its address under
+    :data:`PRINT_BASE_URL`, for the PDF renderer to load from the templates."""
+
+    def font_url(name: str) -> str:
+        path = font_file(name, user_templates)
+        if not inline:
+            return f"{FONTS}/{path.name}"
+        data = base64.b64encode(_font_bytes(path)).decode("ascii")
+        return f"data:{_FONT_TYPES[path.suffix.lstrip('.')]};base64,{data}"
+
+    return font_url
+
+
 # --------------------------------------------------------------------------- PDF
 
 # ``output.pdf.page_size`` as a CSS page size.
@@ -653,8 +750,15 @@ def html_to_pdf(
     created: datetime | None = None,
     settings: PdfConfig | None = None,
     info: PdfInfo | None = None,
+    user_templates: Path | None = None,
 ) -> bytes:
-    """Print HTML to PDF without ever fetching a URL (defence in depth: text is escaped).
+    """Print HTML to PDF fetching no URL (defence in depth: text is escaped), except the
+    templates' own fonts.
+
+    The HTML is read as if it sat at :data:`PRINT_BASE_URL`, where ``fonts/<name>`` is a
+    font of the templates' ``fonts/`` folder (``user_templates``' first, as for templates;
+    :func:`font_file`). Nothing else is served: not another file, not a path out of that
+    folder, not a server, so a hostile article or template can read nothing.
 
     ``created`` is the PDF's creation and modification date when the HTML's dcterms meta
     tags give none, and pins the timestamps embedded fonts carry, so the same HTML gives
@@ -671,15 +775,22 @@ def html_to_pdf(
             "ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning
         )
         import weasyprint
-        from weasyprint.urls import URLFetcher
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class RefuseAll(URLFetcher):
-        """WeasyPrint catches the error, logs it and renders without the resource."""
+    fonts = PRINT_BASE_URL + FONTS + "/"
+
+    class TemplateFontsOnly(URLFetcher):
+        """Serves the templates' fonts; for anything else it raises, and WeasyPrint logs
+        the error and renders without the resource."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            raise ValueError(f"digest does not fetch resources for PDFs: {url}")
+            if not url.startswith(fonts):
+                raise ValueError(f"digest does not fetch resources for PDFs: {url}")
+            path = font_file(url.removeprefix(fonts), user_templates)
+            kind = _FONT_TYPES[path.suffix.lstrip(".")]
+            return URLFetcherResponse(url, _font_bytes(path), {"Content-Type": kind})
 
-    fetcher = RefuseAll()
+    fetcher = TemplateFontsOnly()
     options: dict[str, Any] = {
         "stylesheets": [
             weasyprint.CSS(
@@ -690,7 +801,7 @@ def html_to_pdf(
         "pdf_variant": None if settings.variant == "none" else settings.variant,
     }
     try:
-        source = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+        source = weasyprint.HTML(string=html, base_url=PRINT_BASE_URL, url_fetcher=fetcher)
         with _source_date_epoch(created):
             document = source.render(**options)
             _fill_metadata(document.metadata, info, created)
@@ -821,12 +932,8 @@ class FigureView:
 
 
 def show_quantity(quantity: Quantity) -> str:
-    """``145 %``, ``115 points``; other units as the source wrote them."""
-    if quantity.unit == "percent":
-        return f"{quantity.value:g} %"
-    if quantity.unit == "percentage_points":
-        return f"{quantity.value:g} points"
-    return quantity.text
+    """``145%``, ``115 points``; other units as the source wrote them (:func:`style.quantity`)."""
+    return style.quantity(quantity.value, quantity.unit, quantity.text)
 
 
 def _figure_view(figure: Figure) -> FigureView:
@@ -834,7 +941,7 @@ def _figure_view(figure: Figure) -> FigureView:
     if figure.before is not None:
         shown = f"{show_quantity(figure.before)} → {shown}"
     return FigureView(
-        label=figure.label,
+        label=style.label(figure.label),
         shown=shown,
         consistent=figure.consistent,
         variants_shown=", ".join(show_quantity(v) for v in figure.variants),
@@ -864,8 +971,12 @@ def _articles(briefing: Briefing) -> dict[int, list[ArticleView]]:
     """For each source number, the articles the shown briefing cites, in citing order."""
     zone = zone_of(briefing)
     found: dict[int, dict[str, ArticleView]] = {s.number: {} for s in briefing.sources}
+    sources = {s.number: s for s in briefing.sources}
     for citation in _cited(briefing):
         if citation.url and citation.number in found and citation.url not in found[citation.number]:
+            source = sources[citation.number]
+            if citation.url == source.url and citation.title in (None, "", source.name):
+                continue  # the source's own line already links it: show it once
             shown, iso = _dated([citation.published] if citation.published else None, zone)
             found[citation.number][citation.url] = ArticleView(
                 citation.title, citation.url, shown, iso

@@ -16,7 +16,7 @@ import pypdf
 import pytest
 from markupsafe import Markup
 
-from digest.chart import changes_svg
+from digest.chart import NARROW_WIDTH, PAD, RADIUS, _text_width, changes_svg
 from digest.models import Citation, Figure, Quantity
 from digest.render import html_to_pdf
 
@@ -146,8 +146,8 @@ def test_one_row_per_change_in_the_order_given() -> None:
     root = parse(chart([CALL, DUTIES, TARIFFS]))
     titles = [r.findtext(f"{SVG}title") for r in rows(root)]
     assert titles == [
-        "duties on U.S. products [1]: 125 % → 10 %",
-        "U.S. tariffs on Chinese goods [1, 2]: 145 % → 30 %",
+        "Duties on U.S. products [1]: 125% → 10%",  # a label starts with a capital
+        "U.S. tariffs on Chinese goods [1, 2]: 145% → 30%",
     ]
 
 
@@ -161,11 +161,11 @@ def test_percent_rows_share_a_scale() -> None:
         next(c for c in r.iter(f"{SVG}circle") if c.get("class") == "before") for r in rows(root)
     ]
     x = [float(c.get("cx", "nan")) for c in after]
-    assert x[0] == x[2]  # 30 % in the first row and the third lands on the same x
-    assert x[1] < x[0]  # 10 % left of 30 %
+    assert x[0] == x[2]  # 30% in the first row and the third lands on the same x
+    assert x[1] < x[0]  # 10% left of 30%
     assert float(before[0].get("cx", "nan")) > float(before[1].get("cx", "nan"))  # 145 > 125
     axis = " ".join(texts(root))
-    assert "0 %" in axis and "150 %" in axis
+    assert "0%" in axis and "150%" in axis
 
 
 def test_a_decrease_points_left_and_an_increase_right() -> None:
@@ -182,10 +182,10 @@ def test_a_decrease_points_left_and_an_increase_right() -> None:
 def test_values_labels_and_sources_are_written_as_text() -> None:
     root = parse(chart([TARIFFS, DUTIES]))
     written = texts(root)
-    for value in ("145 %", "30 %", "125 %", "10 %"):
+    for value in ("145%", "30%", "125%", "10%"):
         assert value in written
     assert "U.S. tariffs on Chinese goods [1, 2]" in written
-    assert "duties on U.S. products [1]" in written
+    assert "Duties on U.S. products [1]" in written
 
 
 def test_other_units_get_a_scale_of_their_own() -> None:
@@ -197,7 +197,7 @@ def test_other_units_get_a_scale_of_their_own() -> None:
     after = next(c for c in goods.iter(f"{SVG}circle") if c.get("class") == "after")
     tariff = rows(root)[0]
     before = next(c for c in tariff.iter(f"{SVG}circle") if c.get("class") == "before")
-    # $600bn of $800bn sits about as far along its axis as 145 % does on 0–150 %
+    # $600bn of $800bn sits about as far along its axis as 145% does on 0–150%
     assert float(after.get("cx", "nan")) < float(before.get("cx", "nan"))
 
 
@@ -208,7 +208,7 @@ def test_accessible_summary() -> None:
     assert title is not None and desc is not None
     assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     assert desc.text == (
-        "U.S. tariffs on Chinese goods: 145 % → 30 %; duties on U.S. products: 125 % → 10 %."
+        "U.S. tariffs on Chinese goods: 145% → 30%; Duties on U.S. products: 125% → 10%."
     )
 
 
@@ -228,14 +228,59 @@ def test_a_long_label_is_cut_and_kept_whole_in_the_tooltip() -> None:
     lines = [t for t in row.iter(f"{SVG}text") if t.get("class") == "label"]
     assert len(lines) == 2
     assert "".join(lines[-1].itertext()).endswith("… [3]")
-    assert row.findtext(f"{SVG}title") == f"{label.strip()} [3]: 2.4 % → 17.8 %"
+    assert row.findtext(f"{SVG}title") == f"A{label.strip()[1:]} [3]: 2.4% → 17.8%"
 
 
 def test_many_sources_are_shortened_after_the_label() -> None:
     root = parse(chart([Figure("rate", pct(5), _cites(*range(1, 10)), before=pct(4))]))
     (row,) = rows(root)
-    assert "rate [1, 2, 3, 4, …]" in texts(row)
-    assert row.findtext(f"{SVG}title", "").startswith("rate [1, 2, 3, 4, 5, 6, 7, 8, 9]:")
+    assert "Rate [1, 2, 3, 4, …]" in texts(row)
+    assert row.findtext(f"{SVG}title", "").startswith("Rate [1, 2, 3, 4, 5, 6, 7, 8, 9]:")
+
+
+def extents(root: etree.Element) -> list[tuple[str, float, float]]:
+    """Each text's (text, left, right) as the chart estimates them, by its anchor."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+
+    def size(element: etree.Element) -> float:
+        while element.get("font-size") is None:
+            element = parents[element]
+        return float(element.get("font-size", "nan"))
+
+    found = []
+    for text in root.iter(f"{SVG}text"):
+        x, words = float(text.get("x", "nan")), "".join(text.itertext())
+        width = sum(
+            _text_width(part.text or "", size(part), part.get("font-weight") == "bold")
+            for part in (text, *text)
+        )
+        anchor = text.get("text-anchor", "start")
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+        found.append((words, left, left + width))
+    return found
+
+
+def test_stacked_for_a_phone_each_label_above_its_row() -> None:
+    long = Figure(
+        "average effective tariff rate on all imports " * 3, pct(18), _cites(3), before=pct(2)
+    )
+    root = parse(chart([TARIFFS, DUTIES, GOODS, long], width=NARROW_WIDTH, stacked=True))
+    assert root.get("class") == "chart chart-changes chart-stacked"
+    assert root.get("viewBox", "").startswith(f"0 0 {NARROW_WIDTH} ")
+    for row in rows(root):
+        labels = [t for t in row.iter(f"{SVG}text") if t.get("class") == "label"]
+        markers = [float(c.get("cy", "nan")) for c in row.iter(f"{SVG}circle")]
+        assert labels and all(float(t.get("x", "nan")) == PAD for t in labels)
+        assert all(float(t.get("y", "nan")) < min(markers) - RADIUS for t in labels)  # above
+        track = next(iter(row.iter(f"{SVG}line")))  # the plot is as wide as the chart allows
+        assert float(track.get("x2", "nan")) - float(track.get("x1", "nan")) > NARROW_WIDTH / 2
+    # nothing runs off the sides, whatever the label's length
+    for words, left, right in extents(root):
+        assert left >= 0 and right <= NARROW_WIDTH, (words, left, right)
+    # the wide chart says the same
+    wide = parse(chart([TARIFFS, DUTIES, GOODS, long]))
+    assert root.findtext(f"{SVG}desc") == wide.findtext(f"{SVG}desc")
+    assert root.find(f"{SVG}title").get("id") != wide.find(f"{SVG}title").get("id")  # type: ignore[union-attr]
 
 
 def test_deterministic() -> None:
@@ -304,10 +349,10 @@ def test_prints_to_pdf_without_warnings(caplog: pytest.LogCaptureFixture) -> Non
     squeezed = "".join(text.split())
     for expected in (
         "U.S. tariffs on Chinese goods",
-        "duties on U.S. products",
-        "annual goods exchanged",
-        "145 %",
-        "30 %",
+        "Duties on U.S. products",
+        "Annual goods exchanged",
+        "145%",
+        "30%",
         "$600bn",
     ):
         assert "".join(expected.split()) in squeezed, expected

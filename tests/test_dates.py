@@ -65,7 +65,7 @@ def test_the_sample_is_built_for_the_day_of_the_call() -> None:
 
 def test_a_source_shows_when_its_article_was_published_with_the_zone() -> None:
     md, html = texts(dated_briefing(cite(1, "a", SUMMER)))
-    assert source_line(md, 1) == "- [1] **Source 1** — published 5 June 2025, 18:00 EDT"
+    assert source_line(md, 1) == "- [1] **Source 1**, 5 June 2025, 18:00 EDT"
     assert (
         '<time class="published" datetime="2025-06-05T18:00-04:00">5 June 2025, 18:00 EDT</time>'
         in html
@@ -80,7 +80,7 @@ def test_a_feed_shows_the_span_of_its_articles_and_each_articles_date() -> None:
         cite(1, "c", None, "https://feed.example/c"),  # undated: says nothing, spoils nothing
     )
     md, html = texts(feed)
-    assert source_line(md, 1) == "- [1] **Source 1** — published 4–5 June 2025"
+    assert source_line(md, 1) == "- [1] **Source 1**, 4–5 June 2025"
     assert '<span class="published">4–5 June 2025</span>' in html
     assert (
         '<a href="https://feed.example/a">a</a>, <time class="published" '
@@ -108,17 +108,17 @@ def test_spans_across_months_and_years(first: date, last: date, shown: str) -> N
         for d in (first, last)
     ]
     md = texts(dated_briefing(cite(1, "a", noon[0]), cite(1, "b", noon[1])))[0]
-    assert source_line(md, 1).endswith(f"published {shown}")
+    assert source_line(md, 1).endswith(f", {shown}")
 
 
 def test_a_date_without_a_time_keeps_its_day() -> None:
     """``published: 2025-06-05`` in the config is midnight UTC: in New York that is the 4th."""
     day_only = SourceInfo("s1", 1, "Page", "page", "x", published=datetime(2025, 6, 5, tzinfo=UTC))
     md, html = texts(dated_briefing(cite(1, "b", None), sources=(day_only,)))
-    assert source_line(md, 1) == "- [1] **Page** — published 5 June 2025"
+    assert source_line(md, 1) == "- [1] **Page**, 5 June 2025"
     assert '<time class="published" datetime="2025-06-05">5 June 2025</time>' in html
     naive = dated_briefing(cite(1, "a", datetime(2025, 6, 5)))
-    assert source_line(texts(naive)[0], 1).endswith("published 5 June 2025")
+    assert source_line(texts(naive)[0], 1).endswith(", 5 June 2025")
 
 
 def test_an_undated_source_shows_no_date() -> None:
@@ -151,7 +151,7 @@ def test_reported_marks_carry_the_year_only_when_it_is_another() -> None:
         )
         md, html = texts(marked)
         assert md.count(f"*(reported {shown})*") == 2  # top line and section
-        assert html.count(f'<span class="repeat">reported {shown}</span>') == 2
+        assert html.count(f'<span class="repeat">&nbsp;reported {shown}</span>') == 2
     assert short_day(last_year, 2025) == "6 June 2024" and short_day(this_year, 2025) == "2 June"
     assert short_day(this_year) == "2 June 2025"  # without a year to compare: always the year
 
@@ -172,7 +172,7 @@ def test_times_carry_the_zone_of_their_date() -> None:
     assert coverage(windowed(SUMMER)) == "5 Jun 06:00 – 5 Jun 2025 18:00 EDT"
     assert coverage(windowed(WINTER)) == "9 Jan 06:00 – 9 Jan 2025 18:00 EST"
     md = texts(dated_briefing(cite(1, "a", WINTER)))[0]
-    assert source_line(md, 1).endswith("published 9 January 2025, 18:00 EST")
+    assert source_line(md, 1).endswith(", 9 January 2025, 18:00 EST")
 
 
 def test_a_window_across_the_change_of_clocks_names_both_zones() -> None:

@@ -79,7 +79,7 @@ def test_build_email_delivers_the_written_pdf(tmp_path: Path, serve: Any) -> Non
     assert pdf.get_filename() == f"briefing-{DAY}.pdf"
     assert pdf.get_content() == (tmp_path / "out" / f"briefing-{DAY}.pdf").read_bytes()
     body = message.get_body(("plain",))
-    assert body is not None and "What's new" in body.get_content()
+    assert body is not None and "What’s new" in body.get_content()
     assert deliveries(tmp_path)[-1][0] == 1
 
     again = run("build", "-c", str(config), "--date", DAY, "--email")  # cron fired twice

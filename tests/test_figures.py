@@ -267,7 +267,7 @@ def test_changes_that_disagree_are_flagged() -> None:
     )
     assert not fees.consistent
     assert [v.value for v in fees.variants] == [35]
-    assert fees.note == "145 % → 30 % [1]; 145 % → 35 % [2]"
+    assert fees.note == "145% → 30% [1]; 145% → 35% [2]"
 
 
 def test_similar_words_with_different_owners_are_different_figures() -> None:
@@ -456,7 +456,7 @@ def test_an_article_names_its_subject_one_way() -> None:
         )
     )
     assert profit.label == "BA pre-tax profit"
-    assert profit.note == "drop by 40 %, as [1] says"
+    assert profit.note == "drop by 40%, as [1] says"
 
 
 def test_what_it_refers_to_owns_even_a_known_thing() -> None:
@@ -536,8 +536,8 @@ def test_a_duration_figure_shows_a_noun_where_the_source_wrote_an_adjective() ->
             "£75m",
         ),
         ("Sales were $4bn, compared to $3.5bn in 2023.", "$3.5bn", "$4bn"),
-        ("The fund returned 7%, down from 9% a year ago.", "9 %", "7 %"),
-        ("Rates went from 2% to 3%.", "2 %", "3 %"),
+        ("The fund returned 7%, down from 9% a year ago.", "9%", "7%"),
+        ("Rates went from 2% to 3%.", "2%", "3%"),
         (
             "The group reported net profits of 400m euros ($527m), compared with a loss of "
             "984m euros in 2003.",

@@ -298,13 +298,16 @@ def test_body_is_short_and_says_what_is_new(message: EmailMessage) -> None:
     for body in (plain, markup):
         assert "US–China: the call" in body
         assert "Saturday, 21 November 2026" in body
-        assert "2 new items" in body  # of three shown: one was reported on 20 Nov
+        # of three shown, one was reported on 20 Nov; in the briefing's own words
+        assert "2 of 3 items are new since the last briefing." in body
         assert "Trump and 习近平 spoke “for more than an hour”, both sides said." in body
         assert "Wire feed" in body and "connection refused by host" in body  # failed source
         assert "2026-11-21.pdf" in body
     assert "Tariffs stay" not in plain  # not a top line: the body stays short
     assert "spoke “for more than an hour”, both sides said. [1, 2]" in plain  # source marks
     assert '<a href="https://www.cnbc.com/2026/11/20/call.html"' in markup  # mark -> article
+    assert "<sup" not in markup and "both sides said.&nbsp;<span" in markup  # "[1, 2]", glued
+    assert "\nTop lines\n---------\n" in plain and "TOP LINES" not in plain  # as in the briefing
 
 
 def test_what_is_new_line_depends_on_tracking(pdf: bytes) -> None:
@@ -316,7 +319,7 @@ def test_what_is_new_line_depends_on_tracking(pdf: bytes) -> None:
         nothing_new, sections=(replace(nothing_new.sections[0], items=items),), top_lines=top
     )
     msg = compose(nothing_new, {}, make_settings(), stem="b")
-    assert "What's new: nothing new since the last briefing" in _plain(msg)
+    assert "What’s new: nothing new since the last briefing." in _plain(msg)
     assert msg["Subject"] == "US–China: the call — 2026-11-21 (0 new)"
 
     untracked = compose(replace(make_briefing(), tracked=False), {}, make_settings(), stem="b")

@@ -187,7 +187,7 @@ def test_text_reads_back(pdf: bytes) -> None:
     for expected in (TITLE, SUBTITLE, "Top lines", "Key figures", "The call", "Markets"):
         assert expected in text, expected
     assert "Taiwan “red line”" in text
-    assert "145 % → 30 %" in text
+    assert "145% → 30%" in text
     assert "Scott Bessent" in text
     assert "row 2: connection refused by host" in text
 
@@ -324,6 +324,58 @@ PROBES = """<!doctype html>
 """
 
 
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The sample briefing as `python3 dev.py sample` builds it (the config's day, a fresh
+    state store, so with its "What's new" line)."""
+    from digest.cli import main
+
+    folder = tmp_path_factory.mktemp("sample")
+    shutil.copytree(ROOT / "samples", folder / "samples")
+    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    args = ["build", "-c", str(folder / "config.yaml"), "-o", str(folder / "out"), "-f", "pdf"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    [pdf] = (folder / "out").glob("*.pdf")
+    return pdf.read_bytes()
+
+
+def heading_page(pdf: bytes, title: str) -> int:
+    """The page an outline entry (a heading) opens."""
+    doc = reader(pdf)
+    [entry] = [e for e in doc.outline[1] if not isinstance(e, list) and e.title == title]
+    return doc.get_destination_page_number(entry)
+
+
+def test_sample_key_figures_heading_stays_with_its_table(sample_pdf: bytes) -> None:
+    """The table used to jump whole to the next page, away from its heading and chart,
+    leaving the page before it part blank."""
+    pages = page_texts(sample_pdf)
+    page = heading_page(sample_pdf, "Key figures")
+    assert "Figure Value Sources" in pages[page]  # the table's header row
+    assert "U.S. tariffs on Chinese goods 145% → 30%" in pages[page]  # and its first row
+    assert "What’s new: all 26 items; no earlier briefing carried any of them." in pages[0]
+
+
+def test_a_long_key_figures_table_runs_on_with_its_header_repeated(briefing: Briefing) -> None:
+    note = "as stated in the second report, with the same wording as in the first"
+    figures = tuple(
+        Figure(f"Row{k} tariff line", Quantity(k + 1.0, "percent", f"{k + 1} percent"),
+        (_cite(1, k, "text"),), note=f"Note{k} {note}")
+        for k in range(45)
+    )  # fmt: skip
+    pdf = pdf_of(replace(briefing, figures=figures))
+    pages = page_texts(pdf)
+    holding = [[i for i, text in enumerate(pages) if f"Row{k} " in text] for k in range(45)]
+    assert all(len(found) == 1 for found in holding), "a row is not whole on one page"
+    assert all(f"Note{k} " in pages[found[0]] for k, found in enumerate(holding))
+    spanned = sorted({found[0] for found in holding})
+    assert len(spanned) >= 2, "the table should run over a page break"
+    for page in spanned:  # its header row comes again on every page it runs onto
+        assert "Figure Value Sources" in pages[page], page
+    assert heading_page(pdf, "Key figures") == spanned[0]  # and the heading is with row 1
+
+
 def test_page_breaks_keep_headings_rows_and_items_whole(tmp_path: Path, briefing: Briefing) -> None:
     words = "news of the day in plain words, " * 12
     (tmp_path / "briefing.html.j2").write_text(
@@ -372,6 +424,55 @@ def fonts(pdf: bytes) -> Iterator[tuple[str, Any]]:
         for font in page["/Resources"].get_object().get("/Font", {}).values():
             font = font.get_object()
             yield str(font["/BaseFont"]), font
+
+
+def test_the_text_is_set_in_the_fonts_shipped_with_the_templates(sample_pdf: bytes) -> None:
+    names = {name.split("+", 1)[1] for name, _ in fonts(sample_pdf)}  # "ABCDEF+Digest-Serif"
+    assert {"Digest-Serif", "Digest-Serif-Italic", "Digest-Serif-Bold"} <= names  # text
+    assert {"Digest-Sans", "Digest-Sans-Bold"} <= names  # dates, marks, tables, running header
+    # what is left to the system: the chart's DejaVu Sans, and DejaVu Serif for the arrow
+    # (U+2192), which the shipped Latin subset lacks; digest's setup installs both
+    assert names - {n for n in names if n.startswith("Digest-")} <= {
+        "DejaVu-Sans",
+        "DejaVu-Sans-Bold",
+        "DejaVu-Serif",
+    }
+
+
+def test_the_same_pdf_whatever_fonts_the_machine_has(
+    tmp_path: Path, briefing: Briefing, pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine that has Charter, Georgia, Helvetica or Arial (here: a font that calls
+    itself all four) prints the same bytes as one that has none of them."""
+    from fontTools.ttLib import TTFont
+
+    from digest.render import builtin_templates
+
+    font = TTFont(builtin_templates() / "fonts" / "NotoSans-Bold.woff2")
+    font.flavor = None
+    (tmp_path / "fonts").mkdir()
+    font.save(tmp_path / "fonts" / "Other.ttf")
+    names = "".join(
+        f"<string>{n}</string>"
+        for n in ("Charter", "Georgia", "Helvetica Neue", "Helvetica", "Arial", "Noto Serif")
+    )
+    (tmp_path / "fonts.conf").write_text(
+        f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <dir>{tmp_path / "fonts"}</dir>
+  <cachedir>{tmp_path / "cache"}</cachedir>
+  <match target="scan">
+    <test name="file"><string>{tmp_path / "fonts" / "Other.ttf"}</string></test>
+    <edit name="family" mode="prepend">{names}</edit>
+  </match>
+</fontconfig>
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "fonts.conf"))
+    assert pdf_of(briefing) == pdf
 
 
 def test_every_font_is_embedded_and_has_every_glyph(pdf: bytes) -> None:

@@ -261,12 +261,13 @@ def test_html_content(outputs: dict[str, bytes]) -> None:
     # editor's notes are Markdown, with headings kept below the one h1
     assert "<strong>this</strong>" in html and "<em>disagree</em>" in html
     assert "<h2>An editor heading</h2>" in html  # the briefing note sits under the h1
-    # citations: each distinct source once, and a quiet count for 2+
+    # citations: each distinct source once, "[1, 2]" as in Markdown, the chart and the notes,
+    # kept with the sentence's last word; the marks say how many sources, so no count
     assert (
-        '<a href="#source-1" title="CNBC article">1</a></sup>'
-        '<sup class="cite"><a href="#source-2" title="Short report">2</a></sup>' in html
+        '&#8288;<span class="cite">&nbsp;[<a href="#source-1" title="CNBC article">1</a>, '
+        '<a href="#source-2" title="Short report">2</a>]</span>' in html
     )
-    assert html.count('<span class="count">2 sources</span>') == 1
+    assert "2 sources" not in text and "<sup" not in html
     assert '<p class="counts">3 sources (1 failed) · ' in html
 
 
@@ -304,16 +305,20 @@ def test_markdown_content(outputs: dict[str, bytes]) -> None:
     md = outputs["md"].decode("utf-8")
     assert md.startswith("# US–China: the call\n")
     assert "*What Trump and Xi said — and didn’t*" in md
-    assert "Saturday, 21 November 2026 (2026-11-21)" in md
+    assert "\nSaturday, 21 November 2026\n" in md and "2026-11-21" not in md  # the date once
     assert "Read **this** first.\n\n# An editor heading" in md  # editor's note as written
     assert "\n## The call\n\nSources *disagree* on the length.\n\n- Trump" in md
-    assert "“candid”. [1] [2] *(2 sources)*\n" in md
+    assert "“candid”. [1, 2]\n" in md
     assert "officials said. [1]\n" in md
     assert "## Markets\n\n*Nothing in today's sources.*\n" in md
     assert "An unrelated sentence" not in md
     sources = md[md.index("## Sources") :]
     assert sources.index("[1] **CNBC article**") < sources.index("[2] **Short report**")
-    assert "<https://www.cnbc.com/2026/11/20/trump-xi-call.html>" in sources
+    # the publisher only where the name does not say it, then the date and the link
+    assert (
+        "- [1] **CNBC article**, 20 November 2026, 09:30 EST — "
+        "<https://www.cnbc.com/2026/11/20/trump-xi-call.html>\n" in sources
+    )
     assert "- [3] **Wire feed**, Reuters\n" in sources
     status = md[md.index("## Source status") :]
     assert "| 3 | Wire feed | file | **failed** | 0 | connection refused by host |" in status
@@ -384,7 +389,8 @@ def test_user_template_overrides_by_name(tmp_path: Path, briefing: Briefing) -> 
 def test_user_css_overrides_the_inlined_style(tmp_path: Path, briefing: Briefing) -> None:
     (tmp_path / "briefing.css").write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
     html = render(briefing, ["html"], user_templates=tmp_path)["html"].decode("utf-8")
-    assert "<style>\nbody { color: rebeccapurple; }\n/* Print and PDF" in html
+    assert "}\nbody { color: rebeccapurple; }\n/* Print and PDF" in html
+    assert html.index('font-family: "Digest Serif"') < html.index("rebeccapurple")  # fonts stay
 
 
 def test_template_syntax_error_names_the_file_and_line(tmp_path: Path, briefing: Briefing) -> None:
@@ -653,11 +659,11 @@ def test_top_lines_key_figures_and_whos_who_in_every_format(briefing: Briefing) 
     md = out["md"].decode("utf-8")
     assert md.index("## Top lines") < md.index("## Key figures") < md.index("## The call")
     assert (
-        "| US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods | 145 % → 30 % — *lowered by 115 points* | [1] [2] |"
+        "| US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods | 145% → 30% — *lowered by 115 points* | [1, 2] |"
         in md
     )
-    assert "| phone call | 90-minute **(sources differ: an hour)** | [1] |" in md
-    assert "- **Howard Lutnick** — Commerce Secretary [1] [2] *(watchlist)*" in md
+    assert "| Phone call | 90-minute **(sources differ: an hour)** | [1] |" in md
+    assert "- **Howard Lutnick** — Commerce Secretary [1, 2] *(watchlist)*" in md
     html = out["html"].decode("utf-8")
     assert_inert(html)
     assert "<td>US tariffs on &lt;b&gt;Chinese&lt;/b&gt; goods</td>" in html
@@ -693,14 +699,15 @@ def test_whats_new_line_and_repeat_marks(briefing: Briefing) -> None:
     out = render(tracked, ["md", "html", "json"])
     md = out["md"].decode("utf-8")
     shown = len(tracked.shown_items)
-    assert f"**What's new:** {shown - 1} of {shown} items are new since the last briefing." in md
-    assert "*(2 sources)* *(reported 18 November)*" in md
+    assert f"**What’s new:** {shown - 1} of {shown} items are new since the last briefing." in md
+    assert "[1, 2] *(reported 18 November)*\n" in md
+    assert md.count(" *(new)*\n") == shown - 1  # as the HTML marks them
     html = out["html"].decode("utf-8")
-    assert '<span class="repeat">reported 18 November</span>' in html
+    assert '<span class="repeat">&nbsp;reported 18 November</span>' in html
     data = json.loads(out["json"])
     assert data["tracked"] is True and data["new_items"] == shown - 1
     assert data["sections"][0]["items"][0]["first_reported"] == "2026-11-18"
-    assert "What's new" not in render(briefing, ["md"])["md"].decode("utf-8")  # untracked
+    assert "What’s new" not in render(briefing, ["md"])["md"].decode("utf-8")  # untracked
 
 
 def test_json_reads_back_into_the_same_briefing(briefing: Briefing) -> None:
@@ -758,15 +765,16 @@ def test_new_badges_only_when_something_is_not_new(briefing: Briefing) -> None:
     all_new = render(replace(briefing, tracked=True), ["html", "md"])
     html = all_new["html"].decode("utf-8")
     assert '<span class="new">' not in html  # a mark every item carries says nothing
-    assert "every item is new: no earlier briefing carried any of them." in html
+    shown = len(briefing.shown_items)
+    assert f"all {shown} items; no earlier briefing carried any of them." in html  # one colon
     first = briefing.sections[0]
     marked = replace(
         first, items=(replace(first.items[0], first_reported=date(2026, 11, 18)), *first.items[1:])
     )
     some = replace(briefing, sections=(marked, *briefing.sections[1:]), tracked=True)
     html = render(some, ["html"])["html"].decode("utf-8")
-    assert html.count('<span class="new">new</span>') == len(some.shown_items) - 1
-    assert '&nbsp;<span class="repeat">reported 18 November</span>' in html
+    assert html.count('<span class="new">&nbsp;new</span>') == len(some.shown_items) - 1
+    assert '&#8288;<span class="repeat">&nbsp;reported 18 November</span>' in html
 
 
 @pytest.mark.parametrize(
@@ -826,7 +834,7 @@ def test_beside_differs_and_lifted_in_markdown(briefing: Briefing) -> None:
     top = md.split("## Top lines\n\n", 1)[1]
     line, beside = top.splitlines()[:2]
     assert line == (
-        "- Trump and Xi agreed that rare earths need no questions. [1] [2] *(2 sources)* "
+        "- Trump and Xi agreed that rare earths need no questions. [1, 2] "
         "**(attribution differs: \\[1\\] Trump and Xi agreed; \\[2\\] Trump &lt;b&gt;wrote&lt;/b&gt;)**"
     )
     assert beside == "    - \\[2\\]: Trump wrote: " + md_escape(HOSTILE)
@@ -873,3 +881,162 @@ def test_plain_items_carry_no_editorial_marks(briefing: Briefing) -> None:
     assert "    - " not in md and "**(" not in md and "Also in this section" not in md
     assert 'class="beside"' not in html and 'class="lifted"' not in html
     assert "*Nothing in today's sources.*" in md  # an empty section with nothing lifted
+
+
+# --------------------------------------------------------------------------- one style
+
+
+def styled_briefing(briefing: Briefing) -> Briefing:
+    """Changes in pounds and in percent, their labels in lower case, cited by two sources."""
+    from digest.models import Figure, Quantity
+
+    cite = briefing.sections[0].items[0].citations  # sources 1 and 2
+    pounds = Figure(
+        "price of a loaf", Quantity(2.5, "GBP", "£2.50"), cite, before=Quantity(2.0, "GBP", "£2")
+    )
+    percent = Figure(
+        "tariffs on steel",
+        Quantity(30.0, "percent", "30 percent"),
+        cite[:1],
+        before=Quantity(145.0, "percent", "145 percent"),
+    )
+    return replace(briefing, figures=(pounds, percent))
+
+
+def test_numbers_labels_and_marks_read_the_same_everywhere(briefing: Briefing) -> None:
+    import re
+    import xml.etree.ElementTree as etree
+
+    out = render(styled_briefing(briefing), ["md", "html", "pdf"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    assert "| Price of a loaf | £2 → £2.50 | [1, 2] |" in md
+    assert "| Tariffs on steel | 145% → 30% | [1] |" in md
+    assert "<td>Price of a loaf</td><td>£2 → £2.50</td>" in html.replace(' class="value"', "")
+    body = html.split("</style>", 1)[1]
+    chart = etree.fromstring(body[body.index("<svg") : body.index("</svg>") + 6])
+    texts = ["".join(t.itertext()) for t in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"Price of a loaf [1, 2]", "Tariffs on steel [1]"} <= set(texts)
+    assert {"£2", "£2.50", "145%", "30%"} <= set(texts)  # as the table writes them
+    pdf = " ".join(
+        " ".join(page.extract_text().replace("\x00", "").split())
+        for page in pypdf.PdfReader(io.BytesIO(out["pdf"])).pages
+    )
+    assert "£2 → £2.50" in pdf and "145% → 30%" in pdf and "Price of a loaf" in pdf
+    assert "“candid”. [1, 2]" in pdf  # the marks as in the chart and Markdown
+    for text in (md, body, pdf):
+        assert not re.search(r"\d %", text), "a space before a percent sign"
+        assert not re.search(r"\d ,\s?\d", text), "a citation mark reads '1 ,2'"
+
+
+def test_the_details_column_only_when_a_source_has_details(briefing: Briefing) -> None:
+    quiet = replace(briefing, statuses=tuple(replace(s, reason=None) for s in briefing.statuses))
+    out = render(quiet, ["md", "html"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    assert "| # | Source | Kind | Status | Documents |\n|---|---|---|---|---|\n" in md
+    assert "| 3 | Wire feed | file | **failed** | 0 |\n" in md
+    assert "Details" not in md and ">Details<" not in html
+    assert '<td class="reason">' not in html
+    out = render(briefing, ["md", "html"])  # one source says why it failed: the column is back
+    assert "| Documents | Details |" in out["md"].decode("utf-8")
+    assert '<th scope="col">Details</th>' in out["html"].decode("utf-8")
+
+
+def test_each_source_once_with_its_date_and_links(briefing: Briefing) -> None:
+    first = briefing.sections[0].items[0]
+    page = "https://www.cnbc.com/2026/11/20/trump-xi-call.html"  # the source's own URL
+    when = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    own = replace(first.citations[0], url=page, published=when)  # no title: the source itself
+    article = replace(
+        first.citations[1], url="https://news.example/short", title="Short take", published=when
+    )
+    item = replace(first, citations=(own, article, *first.citations[2:]))
+    section = replace(briefing.sections[0], items=(item, *briefing.sections[0].items[1:]))
+    dated = replace(briefing, sections=(section, *briefing.sections[1:]))
+    out = render(dated, ["md", "html"])
+    md, html = out["md"].decode("utf-8"), out["html"].decode("utf-8")
+    sources = md[md.index("## Sources") : md.index("## Source status")]
+    # "CNBC article" says its publisher: not "CNBC article, CNBC"; its page is linked once
+    assert sources.count(page) == 1
+    assert f"- [1] **CNBC article**, 20 November 2026, 18:00 EST — <{page}>\n" in sources
+    assert (
+        "- [2] **Short report**, 20 November 2026, 18:00 EST\n"
+        "    - Short take — <https://news.example/short>\n" in sources
+    )
+    assert "- [3] **Wire feed**, Reuters\n" in sources
+    listed = html[html.index('<h2 id="sources">') : html.index('<h2 id="source-status">')]
+    assert listed.count(f'href="{page}"') == 1 and 'class="publisher">CNBC<' not in listed
+    assert '<a href="https://news.example/short">Short take</a>' in listed
+    rendered = markdown.markdown(md)
+    assert_inert(rendered)
+    assert '<a href="https://news.example/short">https://news.example/short</a>' in rendered
+
+
+def test_the_html_holds_its_fonts_and_fetches_nothing(outputs: dict[str, bytes]) -> None:
+    import re
+
+    html = outputs["html"].decode("utf-8")
+    urls = re.findall(r"(?<!\w)url\(\s*\"?([^\")]*)", html)  # not font_url() in a comment
+    assert len(urls) == 5  # Noto Serif regular, italic, bold; Noto Sans regular, bold
+    assert all(u.startswith("data:font/woff2;base64,") for u in urls)
+    assert html.count('font-family: "Digest Serif";') == 3
+
+
+def test_a_template_names_fonts_by_file_name_only(tmp_path: Path, briefing: Briefing) -> None:
+    for name in ("../briefing.css", "/etc/passwd", "fonts/NotoSerif-Regular.woff2", "OFL.txt"):
+        (tmp_path / "briefing.md.j2").write_text(f"{{{{ font_url({name!r}) }}}}", encoding="utf-8")
+        with pytest.raises(RenderError, match=r"briefing\.md\.j2.*(not a font file|no font)"):
+            render(briefing, ["md"], user_templates=tmp_path)
+
+
+def test_the_pdf_reads_the_templates_fonts_and_nothing_else(
+    tmp_path: Path, briefing: Briefing, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    from digest.render import builtin_templates
+
+    secret = tmp_path / "secret.woff2"
+    shutil.copy(builtin_templates() / "fonts" / "NotoSans-Bold.woff2", secret)
+    templates = tmp_path / "templates"
+    (templates / "fonts").mkdir(parents=True)
+    (templates / "fonts" / "link.woff2").symlink_to(secret)  # a way out of the folder
+    shutil.copy(
+        builtin_templates() / "fonts" / "NotoSerif-Italic.woff2", templates / "fonts" / "Mine.woff2"
+    )
+    refused = [
+        "fonts/../secret.woff2",
+        "fonts/link.woff2",
+        "fonts/OFL.txt",
+        "fonts/Mine.woff2?x",
+        "file:///digest-templates/fonts/%2e%2e/secret.woff2",
+        secret.as_uri(),
+    ]
+    faces = "".join(
+        f'@font-face {{ font-family: Bad{i}; src: url("{url}"); }}' for i, url in enumerate(refused)
+    )
+    (templates / "briefing.html.j2").write_text(
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title><style>
+{faces}
+@font-face {{ font-family: Mine; src: url("fonts/Mine.woff2"); }}
+@font-face {{ font-family: Shipped; src: url("{{{{ font_url('NotoSans-Regular.woff2') }}}}"); }}
+h1 {{ font-family: Mine }} p {{ font-family: Shipped }}
+{" ".join(f".b{i} {{ font-family: Bad{i} }}" for i in range(len(refused)))}
+</style></head><body><h1>Mine</h1><p>Shipped</p>
+{"".join(f'<p class="b{i}">bad</p>' for i in range(len(refused)))}</body></html>
+""",
+        encoding="utf-8",
+    )
+    caplog.set_level(logging.DEBUG, logger="weasyprint")
+    pdf = render(briefing, ["pdf"], user_templates=templates)["pdf"]
+    fonts = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"].get_object().get("/Font", {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[1])
+    # the user's folder's own font, and a shipped one found in the built-in folder
+    assert "Shipped" in fonts and any(name.startswith("Mine") for name in fonts), fonts
+    assert not any(name.startswith("Bad") for name in fonts)
+    failed = " ".join(
+        r.getMessage() for r in caplog.records if "Failed to load font" in r.getMessage()
+    )
+    for url in refused:
+        assert url.split("/")[-1].split("?")[0] in failed, url

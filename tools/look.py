@@ -10,9 +10,14 @@ Writes, into the ``-o`` folder (default: a new temporary folder):
 - ``html-phone.png``: the HTML as a phone shows it, 390 px wide at device scale 2, the
   full page (and wider than 390 px if the page scrolls sideways, which it then reports).
 
-It prints the paths. The PDF pages need ``pdftoppm`` (``apt-get install poppler-utils``)
-or else the Python package ``pypdfium2``; the HTML pictures need Chromium
-(``apt-get install chromium``), driven headless over the DevTools pipe, never the network.
+It prints the paths, and a note for what a reader would not see at either width: a page
+that scrolls sideways, and content clipped inside a box that scrolls (or hides what
+overflows it), such as a chart wider than the phone in a sideways-scrolling frame, which
+the picture shows only as far as the box reaches.
+
+The PDF pages need ``pdftoppm`` (``apt-get install poppler-utils``) or else the Python
+package ``pypdfium2``; the HTML pictures need Chromium (``apt-get install chromium``),
+driven headless over the DevTools pipe, never the network.
 
 The build uses a fresh, temporary state store: it records nothing in the config's store,
 and no item is marked "reported". ``--keep-state`` uses the config's store instead.
@@ -36,7 +41,7 @@ import time
 import zlib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 DPI = 110
 WIDTHS = {"desktop": (1280, 1.0, False), "phone": (390, 2.0, True)}  # width, scale, mobile
@@ -207,16 +212,66 @@ def _screenshots(chromium: str, html: Path, out: Path) -> list[Path]:
     with _Browser(chromium) as browser:
         for name, (width, scale, mobile) in WIDTHS.items():
             target = out / f"html-{name}.png"
-            png, content_width = browser.screenshot(html.as_uri(), width, scale, mobile)
-            target.write_bytes(png)
-            if content_width > width:
-                print(
-                    f"note: {target.name}: the page is {content_width} px wide in a {width} px "
-                    "window, so a reader scrolls sideways (the picture shows the full width)",
-                    file=sys.stderr,
-                )
+            shot = browser.screenshot(html.as_uri(), width, scale, mobile)
+            target.write_bytes(shot.png)
+            for note in notes(shot, width):
+                print(f"note: {target.name}: {note}", file=sys.stderr)
             written.append(target)
     return written
+
+
+class Shot(NamedTuple):
+    """A full-page picture, the width the page takes, and the boxes that clip content."""
+
+    png: bytes
+    content_width: int
+    clipped: list[dict[str, Any]]
+
+
+def notes(shot: Shot, width: int) -> list[str]:
+    """What a reader of the page at ``width`` would not see, one sentence each."""
+    found = []
+    if shot.content_width > width:
+        found.append(
+            f"the page is {shot.content_width} px wide in a {width} px window, so a reader "
+            "scrolls sideways (the picture shows the full width)"
+        )
+    for box in shot.clipped:
+        how = "scrolls to the rest" if box["scrolls"] else "hides the rest"
+        for axis, size, inner in (
+            ("wide", "width", "scrollWidth"),
+            ("tall", "height", "scrollHeight"),
+        ):
+            if box[inner] > box[size] + 1:
+                found.append(
+                    f"{box['what']} shows {box[size]} px of content {box[inner]} px {axis} and "
+                    f"{how} (the picture shows only what the box shows)"
+                )
+    return found
+
+
+# Every element that cuts its content off: its overflow is not "visible" and what it holds
+# is bigger than what it shows. An element not rendered (display: none) is skipped.
+CLIPPED = """(() => {
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const style = getComputedStyle(el);
+    if (el.getClientRects().length === 0) continue;
+    const x = style.overflowX, y = style.overflowY;
+    const wide = x !== "visible" && el.scrollWidth > el.clientWidth + 1;
+    const tall = y !== "visible" && el.scrollHeight > el.clientHeight + 1;
+    if (!wide && !tall) continue;
+    const names = el.getAttribute("class");
+    found.push({
+      what: "<" + el.tagName.toLowerCase() + (el.id ? ' id="' + el.id + '"' : "")
+        + (names ? ' class="' + names + '"' : "") + ">",
+      scrolls: [x, y].some(v => v === "auto" || v === "scroll"),
+      width: el.clientWidth, scrollWidth: wide ? el.scrollWidth : el.clientWidth,
+      height: el.clientHeight, scrollHeight: tall ? el.scrollHeight : el.clientHeight,
+    });
+  }
+  return found;
+})()"""
 
 
 class _Browser:
@@ -289,8 +344,9 @@ class _Browser:
         self.log.close()
         self.profile.cleanup()
 
-    def screenshot(self, url: str, width: int, scale: float, mobile: bool) -> tuple[bytes, int]:
-        """The full page at ``width`` CSS px, and the width the content actually takes."""
+    def screenshot(self, url: str, width: int, scale: float, mobile: bool) -> Shot:
+        """The full page at ``width`` CSS px, the width the content actually takes, and the
+        boxes that clip what they hold (:data:`CLIPPED`)."""
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
 
@@ -310,9 +366,13 @@ class _Browser:
         full_width, height = max(width, round(size["width"])), round(size["height"])
         clip = {"x": 0, "y": 0, "width": full_width, "height": height, "scale": 1}
         shot = page("Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip)
+        # Measured at the window's own height: the full page's is only for the picture.
+        page("Emulation.setDeviceMetricsOverride", height=900, **metrics)
+        found = page("Runtime.evaluate", expression=CLIPPED, returnByValue=True)
         self.call("Target.closeTarget", targetId=target)
         self.unread.clear()
-        return base64.b64decode(shot["data"]), full_width
+        clipped = found.get("result", {}).get("value") or []
+        return Shot(base64.b64decode(shot["data"]), full_width, clipped)
 
     def call(
         self, method: str, *, session: str | None = None, timeout: float = TIMEOUT, **params: Any
