@@ -218,8 +218,10 @@ def render(
 
 def page(name: str, context: Mapping[str, Any], user_templates: Path | None = None) -> str:
     """Render another template (the archive's ``index.html.j2``) as the briefing's are: the
-    user's folder first, autoescaped by extension, sandboxed; failures name the file."""
-    return _render_template(environment(user_templates), name, dict(context))
+    user's folder first, autoescaped by extension, sandboxed, the fonts inlined as the
+    HTML briefing's are; failures name the file."""
+    fonts = {"font_url": font_urls(user_templates, inline=True)}
+    return _render_template(environment(user_templates), name, {**fonts, **context})
 
 
 def to_json(briefing: Briefing) -> dict[str, Any]:

@@ -231,7 +231,8 @@ def test_the_archive_index_lists_every_briefing_newest_first(tmp_path: Path) -> 
         },
     ) in index.heads
     html = (root / "out" / "index.html").read_text(encoding="utf-8")
-    assert "font-family: Charter" in html  # the briefing's style, inline
+    assert 'font-family: "Digest Serif"' in html  # the briefing's style and fonts, inline
+    assert "@font-face" in html and "data:font/woff2;base64," in html
     assert sorted(p.name for p in (root / "out").iterdir()) == ["archive", "feed.xml", "index.html"]
 
 
