@@ -837,10 +837,13 @@ class Config(_Model):
 
 
 def access_problems(loaded: LoadedConfig) -> list[ConfigProblem]:
-    """What ``build`` would fail a local source for: a file outside the folders sources may
-    read (the config's own and ``access.paths``), or a feed's file missing. The check is
-    the build's own (``sources.local_files``); this places each problem at its line."""
-    from .sources import local_files  # sources imports this module
+    """What ``build`` would fail for beyond the schema, each at its line: a local source's
+    file outside the folders sources may read (the config's own and ``access.paths``) or
+    missing (the build's own check, ``sources.local_files``); a template of
+    ``output.templates`` that does not compile (``render.template_problems``); an
+    ``email.smtp.ca_file`` that cannot be read."""
+    from .render import template_problems  # both import this module
+    from .sources import local_files
 
     found: list[tuple[tuple[str | int, ...], str]] = []
     for i, source in enumerate(loaded.config.sources):
@@ -849,6 +852,15 @@ def access_problems(loaded: LoadedConfig) -> list[ConfigProblem]:
         except SourceError as exc:
             field = "path" if getattr(source, "path", None) else "url"
             found.append((("sources", i, field), str(exc)))
+    if folder := loaded.config.output.templates:
+        found += [
+            (("output", "templates"), why) for why in template_problems(loaded.resolve(folder))
+        ]
+    email = loaded.config.email
+    ca_file = email.smtp.ca_file if email is not None else None
+    if ca_file and not os.access(loaded.resolve(ca_file), os.R_OK):  # as the build resolves it
+        why = f"{email.smtp.ca_file}: cannot be read (a CA bundle file in PEM format)"
+        found.append((("email", "smtp", "ca_file"), why))
     if not found:
         return []
     walker = _Walker(str(loaded.path))

@@ -216,6 +216,26 @@ def render(
     return out
 
 
+def template_problems(folder: Path) -> list[str]:
+    """Why templates of the user's folder would fail the build before anything is
+    rendered: each one's syntax error with its file and line (``digest validate``)."""
+    if not folder.is_dir():
+        return [f"{folder}: not a folder"]
+    env = environment(folder)
+    found = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file() or not name.endswith((".j2", ".css")):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            found.append(f"{name}:{exc.lineno}: {exc.message}")
+        except (OSError, UnicodeDecodeError) as exc:
+            found.append(f"{name}: {exc}")
+    return found
+
+
 def page(name: str, context: Mapping[str, Any], user_templates: Path | None = None) -> str:
     """Render another template (the archive's ``index.html.j2``) as the briefing's are: the
     user's folder first, autoescaped by extension, sandboxed, the fonts inlined as the

@@ -529,3 +529,35 @@ def test_file_sources_take_section_hints(tmp_path: Path) -> None:
     assert describe(loaded)[0].sections == ("one",)
     found = problems(tmp_path, text.replace("sections: [one]", "sections: [onr]"))
     assert any("sources[0].sections[0]: no section 'onr'; did you mean 'one'?" in p for p in found)
+
+
+def test_validate_reports_a_broken_template_and_an_unreadable_ca_file(tmp_path: Path) -> None:
+    """Issue 15: `validate` passed both; `build` then failed rendering (exit 1) or
+    sending (exit 6). A user's template with a syntax error is named by file and line."""
+    from click.testing import CliRunner
+
+    from digest.cli import main
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "briefing.md.j2").write_text(
+        "# {{ briefing.title }}\n{% for s in briefing.sections %}\n{{ s.title }\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mine" / "notes.txt").write_text("{% not a template %}", encoding="utf-8")
+    text = GOOD + (
+        "output:\n  templates: mine\n"
+        "email:\n  sender: a@example.com\n  to: [b@example.com]\n"
+        "  smtp:\n    host: 127.0.0.1\n    ca_file: missing-ca.pem\n"
+    )
+    path = write(tmp_path, text)
+    result = CliRunner().invoke(main, ["validate", "-c", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "config.yaml:11: output.templates: briefing.md.j2:3: unexpected '}'" in result.stderr
+    assert "notes.txt" not in result.stderr  # not a template the briefing loads
+    assert "config.yaml:17: email.smtp.ca_file: missing-ca.pem: cannot be read" in result.stderr
+    built = CliRunner().invoke(main, ["build", "-c", str(path), "-o", str(tmp_path / "out")])
+    assert built.exit_code != 0  # what validate said, build meets
+    (tmp_path / "mine" / "briefing.md.j2").write_text("# {{ briefing.title }}\n")
+    (tmp_path / "missing-ca.pem").write_text("")
+    fixed = CliRunner().invoke(main, ["validate", "-c", str(path)], catch_exceptions=False)
+    assert fixed.exit_code == 0, fixed.output
