@@ -859,7 +859,7 @@ def access_problems(loaded: LoadedConfig) -> list[ConfigProblem]:
     email = loaded.config.email
     ca_file = email.smtp.ca_file if email is not None else None
     if ca_file and not os.access(loaded.resolve(ca_file), os.R_OK):  # as the build resolves it
-        why = f"{email.smtp.ca_file}: cannot be read (a CA bundle file in PEM format)"
+        why = f"{ca_file}: cannot be read (a CA bundle file in PEM format)"
         found.append((("email", "smtp", "ca_file"), why))
     if not found:
         return []
