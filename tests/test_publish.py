@@ -314,3 +314,36 @@ def test_no_index_when_it_is_turned_off(tmp_path: Path) -> None:
     root = project(tmp_path, index=False)
     build(root, "2025-06-04", "md")
     assert sorted(p.name for p in (root / "out").iterdir()) == ["archive"]
+
+
+def test_the_archive_index_in_a_real_browser(tmp_path: Path) -> None:
+    """Issue 15: the index as Chromium shows it: every briefing listed newest first, each
+    link resolving to a file that exists, the feed discoverable, nothing scrolling sideways
+    on a phone. Skips where Chromium is not installed (``apt-get install chromium``)."""
+    from .test_look import PHONE, chromium, look
+
+    binary = chromium()
+    root = project(tmp_path, feed=True)
+    for day in ("2025-06-04", "2025-06-06", "2025-06-05"):
+        build(root, day, "html,json")
+    index = root / "out" / "index.html"
+    seen = (
+        "({items: [...document.querySelectorAll('.archive li')].map(li =>"
+        " [...li.querySelectorAll('a')].map(a => a.href)),"
+        " feed: document.querySelector('link[type=\"application/atom+xml\"]').href,"
+        " wide: document.documentElement.scrollWidth})"
+    )
+    with look._Browser(binary) as browser:
+        page = browser.evaluate(index.as_uri(), seen, width=PHONE)
+    hrefs = [links[0] for links in page["items"]]
+    assert [h.rsplit("-", 3)[-3:] for h in hrefs] == [
+        ["2025", "06", "06.html"],
+        ["2025", "06", "05.html"],
+        ["2025", "06", "04.html"],
+    ]
+    for links in page["items"]:
+        for href in links:
+            assert href.startswith("file://")
+            assert Path(href.removeprefix("file://")).is_file(), href
+    assert page["feed"] == (root / "out" / "feed.xml").as_uri()
+    assert page["wide"] <= PHONE

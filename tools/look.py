@@ -374,6 +374,23 @@ class _Browser:
         clipped = found.get("result", {}).get("value") or []
         return Shot(base64.b64decode(shot["data"]), full_width, clipped)
 
+    def evaluate(self, url: str, expression: str, width: int = 1280) -> Any:
+        """The value of a JavaScript ``expression`` on the page at ``url`` once it loaded
+        (what a reader's browser makes of a page: links resolved, layout done)."""
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+        self.call("Emulation.setDeviceMetricsOverride", session=session, **metrics)
+        self.call("Page.enable", session=session)
+        self.call("Page.navigate", session=session, url=url)
+        self.wait_for("Page.loadEventFired", session)
+        found = self.call(
+            "Runtime.evaluate", session=session, expression=expression, returnByValue=True
+        )
+        self.call("Target.closeTarget", targetId=target)
+        self.unread.clear()
+        return found.get("result", {}).get("value")
+
     def call(
         self, method: str, *, session: str | None = None, timeout: float = TIMEOUT, **params: Any
     ) -> dict[str, Any]:
