@@ -662,10 +662,20 @@ def local_files(source: Source, loaded: LoadedConfig) -> list[Path]:
 
 
 def _address(source: FeedSource | PageSource | OpmlSource, loaded: LoadedConfig) -> str:
-    """The URL a feed, OPML list or page is fetched from; a ``path`` as a ``file://`` URL."""
+    """The URL a feed, OPML list or page is fetched from; a ``path`` as a ``file://`` URL.
+    A relative ``file:`` URL (``file:feeds/a.xml``) is relative to the config file, as a
+    ``path`` is, not to wherever cron happens to start the run."""
     if isinstance(source, FeedSource | OpmlSource) and source.url is None:
         return loaded.resolve(source.path or "").as_uri()
-    return source.url or ""
+    url = source.url or ""
+    if url.startswith("file:"):
+        try:
+            local = Path(file_url_path(url))
+        except ValueError:
+            return url  # local_files and the fetcher say why
+        if not local.is_absolute():
+            return loaded.resolve(str(local)).as_uri()
+    return url
 
 
 def _shown(path: Path, base: Path) -> str:

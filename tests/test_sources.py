@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from digest import config, sources
 from digest.build import analyze
 from digest.models import Status
@@ -134,3 +136,34 @@ def test_window_ends_at_midnight_of_a_past_date_and_counts_what_it_drops(tmp_pat
     now = datetime(2025, 6, 6, 6, 30, tzinfo=zone)
     today = analyze(loaded, on=date(2025, 6, 6), now=now).briefing
     assert today.window_end == now
+
+
+def test_a_relative_file_url_is_relative_to_the_config_not_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cron starts a run in the home folder: `url: file:feeds/saved.xml` must still read
+    the feed beside the config, as `path: feeds/saved.xml` does."""
+    project = tmp_path / "project"
+    (project / "feeds").mkdir(parents=True)
+    (project / "pages").mkdir()
+    (project / "feeds" / "saved.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Saved</title>'
+        "<item><title>Storm</title><link>https://example.com/s</link>"
+        "<description>The storm hit the coast.</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    (project / "pages" / "p.html").write_text(
+        "<html><body><article><p>The storm moved inland overnight.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    loaded = load(
+        project,
+        "  - kind: feed\n    url: file:feeds/saved.xml\n"
+        "  - kind: page\n    url: file:pages/p.html\n",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    collected = sources.collect(loaded)
+    assert [s.status for s in collected.statuses] == [Status.OK, Status.OK], collected.statuses
+    assert config.access_problems(loaded) == []
