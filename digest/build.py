@@ -354,7 +354,7 @@ def _recorded(
     """Record a run (build or send) in the store, and how it ended whatever happens: the
     exit code ``outcome`` says the caller will report, and the error it ended with, so
     ``digest status`` can tell why a cron run failed."""
-    run = _Run(store.begin_run(_now(), day, str(loaded.path), command))
+    run = _Run(store.begin_run(_now(), day, loaded.identity, command))
     error: BaseException | None = None
     try:
         yield run
@@ -483,7 +483,7 @@ class _Inputs:
         total = hashlib.sha256()
         for part in (
             sources._version(),
-            str(loaded.path),
+            loaded.identity,
             loaded.config.model_dump_json(),
             self.day.isoformat(),
             ",".join(self.formats),
@@ -509,7 +509,7 @@ class _Inputs:
     def check(self, sources_fingerprint: str) -> None:
         """Stop the run (raise _NothingNew) if the last build of this date read the same."""
         self.note(sources_fingerprint)
-        last = self.store.last_inputs(str(self.loaded.path), self.day)
+        last = self.store.last_inputs(self.loaded.identity, self.day)
         if last is None or last.fingerprint != self.fingerprint:
             return
         if last.stable_until is not None and _now() >= last.stable_until:
@@ -554,7 +554,7 @@ class _Inputs:
                     (path, hashlib.sha256(_bytes_of(path)).hexdigest()) for path in written
                 ),
             )
-        self.store.record_inputs(run, str(self.loaded.path), self.day, record)
+        self.store.record_inputs(run, self.loaded.identity, self.day, record)
 
 
 def _sha256(path: Path) -> str | None:

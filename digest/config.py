@@ -913,6 +913,12 @@ class LoadedConfig:
     def examples_path(self) -> Path:
         return self.resolve(self.config.classify.examples_file)
 
+    @property
+    def identity(self) -> str:
+        """The config as the state store knows it: its absolute path, so ``-c config.yaml``
+        and ``-c /srv/brief/config.yaml`` are the same briefing's runs."""
+        return str(self.path.resolve())
+
     def resolve(self, relative: str) -> Path:
         return (self.base_dir / relative).resolve()
 

@@ -219,3 +219,18 @@ def test_templates_in_the_config_folder_still_allow_nothing_new(project: Path) -
     (project / "briefing.md.j2").write_text("# {{ briefing.title }}\n", encoding="utf-8")
     code, out = build(project)  # a template that is really there still counts
     assert code == 0 and "nothing new" not in out
+
+
+def test_the_same_config_by_another_path_is_the_same_briefing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-c config.yaml` by hand, `-c /srv/…/config.yaml` from cron: one briefing, so the
+    second run finds nothing new rather than building it again."""
+    code, out = build(project)
+    assert code == 0 and "nothing new" not in out
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(
+        main, ["-v", "build", "-c", "config.yaml", "--date", DAY, "-f", "md,json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing new since the build at" in result.stdout + result.stderr
