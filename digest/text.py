@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -140,3 +140,11 @@ class Stemmer:
             found = tuple([stem(t) for t in tokens(text) if t not in STOPWORDS])
             self._content[text] = found
         return list(found)
+
+    def remember(self, known: Mapping[str, tuple[str, ...]]) -> None:
+        """Content stems made elsewhere (by a worker), so this run does not make them again."""
+        self._content.update(known)
+
+    def forget_texts(self) -> None:
+        """Let the texts' stems go (a worker's, once sent); the words' stems stay."""
+        self._content.clear()
