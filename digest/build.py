@@ -50,7 +50,7 @@ from .errors import (
     NoSourcesError,
     SendError,
 )
-from .executor import Executor, Inline, Settings, batches, cores, running
+from .executor import Executor, Inline, Settings, batches, call, cores, running
 from .models import (
     Briefing,
     Document,
@@ -205,6 +205,16 @@ def _analyze(
         stemmer.remember(read.stems)
         parsed.update(read.quantities)
     del kept
+    run = executor or Inline()
+    watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
+    # The who's who and the key figures depend on no stage after theirs: a worker finds
+    # them while this process learns, merges and selects (inline: found here, at once).
+    found_people = run.map(
+        call,
+        [(people.find, (sentences, collected.sources, watchlist), {
+            "limit": config.people.limit, "documents": documents})],
+        units=len(documents),
+    )  # fmt: skip
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     if config.classify.learn:
         scored = learn.refine(scored, config.sections, config.classify, stemmer)
@@ -217,7 +227,13 @@ def _analyze(
         _vectors(loaded, encodings),
         _scorer(classifier),
     )
-    quantities = _memo(parsed)  # dedupe, salience and figures read them
+    quantities = reading.Quantities(parsed)  # dedupe, salience and figures read them
+    found_figures = run.map(
+        call,
+        [(figures.extract, (scored, collected.sources), {
+            "limit": config.figures.limit, "stemmer": stemmer, "quantities": quantities})],
+        units=len(documents),
+    )  # fmt: skip
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:
         items = history(items, day)
@@ -230,7 +246,6 @@ def _analyze(
     items = salience.weigh(items, sentences, stemmer, quantities, skip=OTHER)
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
-    watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
     briefing = Briefing(
         title=config.briefing.title,
         subtitle=config.briefing.subtitle,
@@ -244,16 +259,8 @@ def _analyze(
         window_start=window.start,
         window_end=window.end if window.start else None,
         top_lines=top,
-        figures=figures.extract(
-            scored,
-            collected.sources,
-            limit=config.figures.limit,
-            stemmer=stemmer,
-            quantities=quantities,
-        ),
-        people=people.find(
-            sentences, collected.sources, watchlist, limit=config.people.limit, documents=documents
-        ),
+        figures=next(found_figures),
+        people=next(found_people),
         tracked=history is not None,
     )
     return Analysis(
@@ -803,19 +810,6 @@ def _extract_only(batch: Sequence[RawDocument]) -> list[reading.Read]:
         else:
             out.append(reading.Read(raw.source_id, found if found.blocks else None))
     return out
-
-
-def _memo(known: dict[str, reading.Parsed]) -> figures.Parser:
-    """``figures.parse_quantities`` remembered for the run, starting from what the
-    workers parsed (every content sentence): dedupe, salience and figures share it."""
-
-    def parse(text: str) -> reading.Parsed:
-        found = known.get(text)
-        if found is None:
-            found = known[text] = figures.parse_quantities(text)
-        return found
-
-    return parse
 
 
 @dataclass(frozen=True)

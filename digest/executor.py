@@ -191,6 +191,16 @@ def running(settings: Settings) -> Iterator[Executor]:
             chosen.close()
 
 
+Job = tuple[Callable[..., R], tuple[Any, ...], dict[str, Any]]
+
+
+def call(job: Job[R]) -> R:
+    """``func(*args, **kwargs)``: a whole stage as one task, so that it runs on a worker
+    while the build's process goes on with the stages that do not wait for it."""
+    func, args, kwargs = job
+    return func(*args, **kwargs)
+
+
 def batches(items: Sequence[T], workers: int, *, size: int = 64) -> list[Sequence[T]]:
     """``items`` cut into runs to send as one task each: at most ``size`` (a task is
     worth its round trip, a lost worker costs little), and at least four a worker

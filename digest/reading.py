@@ -122,6 +122,21 @@ class _Tools:
         return Read(raw.source_id, found, None, tuple(scored), stems, quantities)
 
 
+class Quantities:
+    """``figures.parse_quantities`` remembered for a run, starting from what the workers
+    parsed: dedupe, salience and figures share it. Picklable, so a stage sent to a
+    worker takes what is known with it."""
+
+    def __init__(self, known: dict[str, Parsed]) -> None:
+        self.known = known
+
+    def __call__(self, text: str) -> Parsed:
+        found = self.known.get(text)
+        if found is None:
+            found = self.known[text] = parse_quantities(text)
+        return found
+
+
 def extracted(raw: RawDocument) -> Document | str:
     """The document, or why it cannot be read: whatever one document does, it fails its
     source, not the run."""

@@ -125,6 +125,10 @@ class Stemmer:
         self.stem = lru_cache(maxsize=1 << 18)(self._stem)
         self._content: dict[str, tuple[str, ...]] = {}
 
+    def __reduce__(self) -> tuple[type[Stemmer], tuple[()]]:
+        """Sent to a worker, a stemmer arrives new: its caches are its process's own."""
+        return (Stemmer, ())
+
     def _stem(self, word: str) -> str:
         if word.isdigit() or len(word) <= 2:
             return word
