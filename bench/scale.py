@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale.py [--sizes 100 1000 10000] [--runs N] [--help-runs 10]
         [--keep DIR] [--json FILE] [--stages-only] [--profile DIR]
+        [--jobs N [N ...]] [--executor local dask]
 
 Real articles from ../shared/data (read in place, never copied): the 2,225 BBC articles
 (bbc/<topic>/*.txt) and, after them, Multi-News documents (multinews/test.jsonl, 12,744),
@@ -32,6 +33,12 @@ reports the time Python's cyclic garbage collector took, by stage. ``--stages-on
 the cold driver (quick, to try a change); ``--profile DIR`` adds one cProfile'd driver run per
 size (stats in DIR/<size>.prof; cProfile sees the main thread only, not the feed parsing that
 the source stage runs in a thread).
+Each size is measured for each way of running (issue 16): ``--jobs 1 2`` sets ``build.jobs``
+(default: the cores), ``--executor dask`` starts a Dask LocalCluster on loopback (one
+single-threaded worker process per core) and runs the same with ``build.executor: dask``;
+``--executor local dask`` measures both. The driver reports the CPU seconds of its own
+process (the critical path: on a machine others use, wall time hides what parallel work
+saves) and of its ended worker processes.
 A benchmark, not a test: figures depend on the machine and on what else runs on it.
 """
 
@@ -275,6 +282,12 @@ def server_stats(base: str, reset: bool = False) -> dict[str, int]:
     return stats
 
 
+def cpu(who: int) -> float:
+    """CPU seconds (user and system) of this process, or of its ended children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(config_path: str, formats: str, profile: str | None) -> None:
     """The driver: ``build.build`` as ``digest build`` calls it, each stage timed; with
     ``profile``, the build (not the imports) runs under cProfile, its stats saved there."""
@@ -363,6 +376,7 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
         "times": times, "peaks": peaks, "counts": counts, "total": time.perf_counter() - started,
         "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "failed": failed,
         "workers rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu": cpu(resource.RUSAGE_SELF), "workers cpu": cpu(resource.RUSAGE_CHILDREN),
         "notes": notes,
         "shown": len(briefing.shown_items), "new": briefing.new_items,
         "figures": len(briefing.figures), "people": len(briefing.people),
@@ -482,7 +496,9 @@ def stage_line(stages: dict[str, Any], key: str) -> None:
              for k, v in times.items()]  # fmt: skip
     print(f"    {key:<12} s (peak MiB): " + ", ".join(cells), flush=True)
     if key == "stages":
-        print(f"    total {stages['total']:.2f} s, peak RSS {stages['rss']:.0f} MiB, "
+        print(f"    total {stages['total']:.2f} s, peak RSS {stages['rss']:.0f} MiB "
+              f"(largest worker {stages.get('workers rss', 0):.0f}), CPU {stages['cpu']:.2f} s "
+              f"here and {stages.get('workers cpu', 0):.2f} s in workers, "
               f"{stages['gc']:.2f} s in gc (collections by generation "
               f"{stages['collections']}: "
               + ", ".join(f"{k} {v:.2f}" for k, v in stages["gc by stage"].items() if v >= 0.01)

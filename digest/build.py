@@ -143,23 +143,26 @@ def analyze(
     check: sources.Check | None = None,
     encodings: Encodings | None = None,
     executor: Executor | None = None,
+    explain: bool = True,
 ) -> Analysis:
     """Everything up to rendering. ``history`` marks items earlier briefings carried;
     ``stemmer`` is the run's (the state store's, so words are stemmed once a run);
     ``check`` sees the sources' fingerprint before they are parsed, and may stop the run;
     ``encodings`` keeps the encoder's vectors between runs; ``executor`` runs the
-    per-document work (default: all of it in this process)."""
+    per-document work (default: all of it in this process). Without ``explain`` (a
+    build), each sentence's scores and reasons are let go once its section is final, and
+    ``Analysis.scored`` is empty: what ``explain`` and ``suggest`` read, a build does not."""
     config = loaded.config
     step = progress or (lambda _: None)
     step("reading sources")
     day = on or config.briefing.date or config.briefing.today()
     zone = ZoneInfo(config.briefing.timezone)
     window = _window(config.briefing, day, now or datetime.now(zone))
-    collected = sources.collect(loaded, window, zone, check)
+    handed = [sources.collect(loaded, window, zone, check)]  # no reference kept here
     with _collector_paused():
         return _analyze(
             loaded,
-            collected,
+            handed,
             day,
             window,
             zone,
@@ -168,12 +171,13 @@ def analyze(
             stemmer or Stemmer(),
             encodings,
             executor or Inline(),
+            explain,
         )
 
 
 def _analyze(
     loaded: LoadedConfig,
-    collected: sources.Collected,
+    handed: list[sources.Collected],
     day: Date,
     window: Window,
     zone: ZoneInfo,
@@ -182,13 +186,19 @@ def _analyze(
     stemmer: Stemmer,
     encodings: Encodings | None = None,
     executor: Executor | None = None,
+    explain: bool = True,
 ) -> Analysis:
+    """The stages after the sources'. ``handed`` holds what they collected, given over so
+    that the raw bytes go once read (on a large day, tens of megabytes); likewise each
+    list below is let go once the next stage has what it needs of it."""
     config = loaded.config
     step("reading documents")
+    collected = handed.pop()
     hints = {s.id: s.sections for s in collected.sources}
     patterns = config.boilerplate.patterns
     reader = reading.Reader.make(patterns, config.sections, config.classify, hints)
     reads, statuses = _extract(collected, reader, executor or Inline())
+    collected = replace(collected, documents=())
     documents = [r.document for r in reads if r.document is not None]
     stable_until = _stable_until(documents, window, day, zone)
     documents, statuses = screen.screen(documents, statuses, window, zone)
@@ -207,14 +217,18 @@ def _analyze(
     del kept
     run = executor or Inline()
     watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
-    # The who's who and the key figures depend on no stage after theirs: a worker finds
-    # them while this process learns, merges and selects (inline: found here, at once).
+    # The who's who depends on no stage after its own: a worker finds it while this process
+    # learns, merges and selects (inline: found here, at the end, as before). The key
+    # figures stay here: what they read (every scored sentence and quantity) costs more
+    # to send than they take to find.
+    heads = [replace(d, blocks=()) for d in documents]  # it cites an article's URL and title
     found_people = run.map(
         call,
         [(people.find, (sentences, collected.sources, watchlist), {
-            "limit": config.people.limit, "documents": documents})],
+            "limit": config.people.limit, "documents": heads})],
         units=len(documents),
     )  # fmt: skip
+    del heads
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     if config.classify.learn:
         scored = learn.refine(scored, config.sections, config.classify, stemmer)
@@ -227,13 +241,10 @@ def _analyze(
         _vectors(loaded, encodings),
         _scorer(classifier),
     )
+    if not explain:
+        unexplained: dict[str, float] = {}  # one for all (read only; a worker gets a copy)
+        scored = [_decided(s, unexplained) for s in scored]
     quantities = reading.Quantities(parsed)  # dedupe, salience and figures read them
-    found_figures = run.map(
-        call,
-        [(figures.extract, (scored, collected.sources), {
-            "limit": config.figures.limit, "stemmer": stemmer, "quantities": quantities})],
-        units=len(documents),
-    )  # fmt: skip
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:
         items = history(items, day)
@@ -244,6 +255,18 @@ def _analyze(
     items = standalone.edit(items, sentences, skip=OTHER)
     step("choosing items")
     items = salience.weigh(items, sentences, stemmer, quantities, skip=OTHER)
+    del sentences
+    key_figures = figures.extract(
+        scored,
+        collected.sources,
+        limit=config.figures.limit,
+        stemmer=stemmer,
+        quantities=quantities,
+    )
+    kept_scored = tuple(scored) if explain else ()
+    del scored, parsed, quantities
+    if not explain:
+        stemmer.forget_texts()  # the store stems the few items shown again, if it must
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
     briefing = Briefing(
@@ -259,13 +282,22 @@ def _analyze(
         window_start=window.start,
         window_end=window.end if window.start else None,
         top_lines=top,
-        figures=next(found_figures),
+        figures=key_figures,
         people=next(found_people),
         tracked=history is not None,
     )
     return Analysis(
-        collected.sources, statuses, tuple(scored), briefing, tuple(documents), stable_until
+        collected.sources, statuses, kept_scored, briefing, tuple(documents), stable_until
     )
+
+
+def _decided(item: Scored, unexplained: Mapping[str, float]) -> Scored:
+    """A sentence as the stages after classification read it: its section and score, and
+    whether a correction placed it (dedupe leads with that); not every section's score
+    nor the reasons, which only ``explain`` shows (a build of 10,000 articles holds
+    100,000 of them, 60 MB)."""
+    taught = item.reasons[:1] if item.reasons[:1] and item.reasons[0].startswith("taught: ") else ()
+    return Scored(item.sentence, item.section, item.score, unexplained, taught, item.threshold)
 
 
 class Encodings(Protocol):
@@ -457,6 +489,7 @@ def _build(
             check=inputs.check if reuse else inputs.note,
             encodings=store,
             executor=workers,
+            explain=False,
         )
     except _NothingNew as nothing:
         built = when(nothing.result.built, loaded)

@@ -2,11 +2,12 @@
 processes on this machine, or on the workers of a Dask cluster.
 
 One seam, :meth:`Executor.map`: a picklable function over a list, results in input
-order, so a briefing is the same bytes wherever each part ran. Work starts when
-``map`` is called, not when its results are read, so the caller can go on with
-something else meanwhile. Nothing is started before the first ``map``: a run that
-stops early (nothing new) or reads a handful of documents pays for no pool, and a
-cluster is contacted only when there is work for it.
+order, so a briefing is the same bytes wherever each part ran. On workers, work starts
+when ``map`` is called, not when its results are read, so the caller can go on with
+something else meanwhile (in the build's own process it runs when read). Nothing is
+started before the first ``map``: a run that stops early (nothing new) or reads a
+handful of documents pays for no pool, and a cluster is contacted only when there is
+work for it.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class Executor(Protocol):
     def map(
         self, func: Callable[[T], R], items: Sequence[T], *, units: int | None = None
     ) -> Iterator[R]:
-        """``func`` over ``items``, results in input order; started at once. ``units``:
-        how much work the items hold (the documents in batches), if not one each."""
+        """``func`` over ``items``, results in input order; on workers, started at once.
+        ``units``: how much work the items hold (the documents in batches), if not one
+        each."""
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,16 @@ def cores() -> int:
 
 
 class Inline:
-    """Everything in the build's own process, in order: ``--jobs 1``."""
+    """Everything in the build's own process, in order: ``--jobs 1``. Each result is
+    made when it is read: with no one to work meanwhile, a stage sent ahead (the who's
+    who) runs where it always ran, after the stages that free what they read."""
 
     workers = 1
 
     def map(
         self, func: Callable[[T], R], items: Sequence[T], *, units: int | None = None
     ) -> Iterator[R]:
-        return iter([func(item) for item in items])
+        return (func(item) for item in items)
 
 
 class Pool:

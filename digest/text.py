@@ -124,6 +124,7 @@ class Stemmer:
         self._stemmer = snowballstemmer.stemmer("english")
         self.stem = lru_cache(maxsize=1 << 18)(self._stem)
         self._content: dict[str, tuple[str, ...]] = {}
+        self._held: dict[str, str] = {}  # the stems ``remember`` was given, one of each
 
     def __reduce__(self) -> tuple[type[Stemmer], tuple[()]]:
         """Sent to a worker, a stemmer arrives new: its caches are its process's own."""
@@ -146,9 +147,14 @@ class Stemmer:
         return list(found)
 
     def remember(self, known: Mapping[str, tuple[str, ...]]) -> None:
-        """Content stems made elsewhere (by a worker), so this run does not make them again."""
-        self._content.update(known)
+        """Content stems made elsewhere (by a worker), so this run does not make them again;
+        each stem held once, as if stemmed here (each batch from a worker brings its own
+        copy of every word it holds)."""
+        held = self._held
+        for text, stems in known.items():
+            self._content[text] = tuple([held.setdefault(s, s) for s in stems])
 
     def forget_texts(self) -> None:
         """Let the texts' stems go (a worker's, once sent); the words' stems stay."""
         self._content.clear()
+        self._held.clear()
