@@ -242,7 +242,7 @@ def _analyze(
         _scorer(classifier),
     )
     if not explain:
-        unexplained: dict[str, float] = {}  # one for all (read only; a worker gets a copy)
+        unexplained: dict[str, float] = {}  # one for all, never changed
         scored = [_decided(s, unexplained) for s in scored]
     quantities = reading.Quantities(parsed)  # dedupe, salience and figures read them
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor as _Pool
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -106,12 +107,20 @@ class Pool:
             return Inline().map(func, items)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
-        return self._pool.map(func, items)
+        return _unbroken(self._pool.map(func, items))
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def _unbroken(results: Iterator[R]) -> Iterator[R]:
+    """The results, or the library's error if a worker died (killed: out of memory?)."""
+    try:
+        yield from results
+    except BrokenProcessPool as exc:
+        raise ExecutorError(f"a worker process died: {exc} (out of memory? try --jobs 1)") from None
 
 
 def _context() -> Any:
@@ -156,11 +165,14 @@ class Dask:
         futures = client.map(func, list(items), pure=False)
 
         def gathered() -> Iterator[R]:
+            from distributed import KilledWorker
             from distributed.client import FutureCancelledError
 
             try:
                 for future in futures:
                     yield future.result()
+            except KilledWorker as exc:  # its workers died with it, again and again
+                raise ExecutorError(f"the Dask cluster gave up on a task: {exc}") from None
             except (FutureCancelledError, OSError, TimeoutError) as exc:
                 raise ExecutorError(f"the Dask cluster lost the work: {exc}") from None
             finally:

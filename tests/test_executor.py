@@ -4,6 +4,7 @@ config checked like the rest of it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from digest import executor
 from digest.cli import main
 from digest.config import ConfigError, load
-from digest.executor import Inline, Pool, batches
+from digest.executor import ExecutorError, Inline, Pool, batches
 
 from .conftest import ROOT, shared_path
 
@@ -188,3 +189,31 @@ def test_dask_without_the_extra_is_a_config_error_naming_it(
     assert problem.path == "build.executor"
     assert problem.line == text.count("\n") + 2
     assert "digest[dask]" in problem.message
+
+
+def test_a_build_forgets_the_reasons_but_briefs_the_same(tmp_path: Path) -> None:
+    """What a build lets go early (every section's score, the reasons, the raw bytes) is
+    what ``explain`` shows, not what the briefing is made of."""
+    from datetime import date
+
+    from digest.build import analyze
+
+    loaded = load(_project(tmp_path / "p"))
+    shown = analyze(loaded, on=date(2025, 6, 6))
+    built = analyze(loaded, on=date(2025, 6, 6), explain=False)
+    assert built.briefing == shown.briefing
+    assert built.scored == () and shown.scored
+    assert built.documents == shown.documents
+
+
+def _die(code: int) -> int:
+    os._exit(code)
+
+
+def test_a_worker_that_dies_is_the_builds_error(pool_always: None) -> None:
+    pool = Pool(2)
+    try:
+        with pytest.raises(ExecutorError, match="a worker process died"):
+            list(pool.map(_die, [3, 4]))
+    finally:
+        pool.close()
