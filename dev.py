@@ -104,7 +104,7 @@ def setup() -> None:
                 ".",
             )
         else:
-            run(PY, "-m", "pip", "install", "--quiet", "-e", ".[test,encoder]")
+            run(PY, "-m", "pip", "install", "--quiet", "-e", ".[test,encoder,dask]")
         STAMP.write_text(wanted)
     ensure_pdf_libraries()
     ensure_cjk_font()
@@ -270,7 +270,7 @@ def file_sha256(path: Path) -> str:
 def lock() -> int:
     """Resolve pyproject.toml's ranges afresh in a throwaway environment with pip-tools and
     pin the result with every file's sha256 in requirements.lock: digest's dependencies,
-    its test and encoder extras, its build backend, and pip itself."""
+    its test, encoder and dask extras, its build backend, and pip itself."""
     scratch = ROOT / ".venv-lock"
     shutil.rmtree(scratch, ignore_errors=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(scratch)
@@ -281,7 +281,8 @@ def lock() -> int:
         "editables\nhatchling\npip\n", encoding="utf-8"
     )  # build backend (and its editable hook), pip
     compile_ = [py, "-m", "piptools", "compile", "--quiet", "--generate-hashes", "--allow-unsafe"]
-    compile_ += ["--extra", "test", "--extra", "encoder", "--strip-extras", "--no-emit-index-url"]
+    compile_ += ["--extra", "test", "--extra", "encoder", "--extra", "dask", "--strip-extras"]
+    compile_ += ["--no-emit-index-url"]
     compile_ += ["--no-emit-find-links", "--no-header", "--output-file", LOCK.name + ".new"]
     run(*compile_, "pyproject.toml", tools)
     header = (

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale.py [--sizes 100 1000 10000] [--runs N] [--help-runs 10]
         [--keep DIR] [--json FILE] [--stages-only] [--profile DIR]
+        [--jobs N [N ...]] [--executor local dask]
 
 Real articles from ../shared/data (read in place, never copied): the 2,225 BBC articles
 (bbc/<topic>/*.txt) and, after them, Multi-News documents (multinews/test.jsonl, 12,744),
@@ -32,12 +33,19 @@ reports the time Python's cyclic garbage collector took, by stage. ``--stages-on
 the cold driver (quick, to try a change); ``--profile DIR`` adds one cProfile'd driver run per
 size (stats in DIR/<size>.prof; cProfile sees the main thread only, not the feed parsing that
 the source stage runs in a thread).
+Each size is measured for each way of running (issue 16): ``--jobs 1 2`` sets ``build.jobs``
+(default: the cores), ``--executor dask`` starts a Dask LocalCluster on loopback (one
+single-threaded worker process per core) and runs the same with ``build.executor: dask``;
+``--executor local dask`` measures both. The driver reports the CPU seconds of its own
+process (the critical path: on a machine others use, wall time hides what parallel work
+saves) and of its ended worker processes.
 A benchmark, not a test: figures depend on the machine and on what else runs on it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -54,6 +62,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -69,10 +78,8 @@ FEED_SIZE = 500  # Multi-News documents per feed
 NO_PDF, WITH_PDF = "md,html,json", "md,html,json,pdf"
 STAGES = [  # (label, owner, attribute): what the driver times, in pipeline order
     ("sources", "digest.sources", "collect"),
-    ("extract", "digest.build", "_extract"),
+    ("read", "digest.build", "_extract"),  # extract, normalize, classify: on the workers
     ("screen", "digest.screen", "screen"),
-    ("normalize", "digest.normalize", "normalize_all"),
-    ("classify", "digest.classify:Classifier", "classify"),
     ("learn", "digest.learn", "refine"),
     ("dedupe", "digest.dedupe", "merge"),
     ("history", "digest.state:Store", "mark"),
@@ -193,8 +200,10 @@ def _title(path: str) -> str:
     return f"{'BBC' if kind == 'bbc' else 'Multi-News'} {rest}"
 
 
-def write_config(folder: Path, base: str, feeds: list[tuple[str, int]]) -> Path:
-    config = {
+def write_config(
+    folder: Path, base: str, feeds: list[tuple[str, int]], build: dict[str, Any] | None = None
+) -> Path:
+    config: dict[str, Any] = {
         "briefing": {"title": "Scale benchmark", "timezone": "UTC", "window": "36h"},
         "sources": [
             {
@@ -211,6 +220,8 @@ def write_config(folder: Path, base: str, feeds: list[tuple[str, int]]) -> Path:
         "state": {"path": str(folder / "state" / "state.sqlite")},
         "output": {"directory": str(folder / "out")},
     }
+    if build:
+        config["build"] = build
     path = folder / "config.yaml"
     path.write_text(json.dumps(config, indent=1), encoding="utf-8")  # JSON is YAML
     return path
@@ -271,6 +282,12 @@ def server_stats(base: str, reset: bool = False) -> dict[str, int]:
     return stats
 
 
+def cpu(who: int) -> float:
+    """CPU seconds (user and system) of this process, or of its ended children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(config_path: str, formats: str, profile: str | None) -> None:
     """The driver: ``build.build`` as ``digest build`` calls it, each stage timed; with
     ``profile``, the build (not the imports) runs under cProfile, its stats saved there."""
@@ -318,7 +335,7 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
                     stack[-1][2] += spent
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 peaks[label] = max(peaks.get(label, 0.0), peak)
-            if label in ("normalize", "dedupe", "screen"):
+            if label in ("learn", "dedupe", "screen"):
                 counts[label] = len(result[0] if label == "screen" else result)
             if label == "sources":
                 counts["fetched"] = len(result.documents)
@@ -358,6 +375,8 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
     print(json.dumps({
         "times": times, "peaks": peaks, "counts": counts, "total": time.perf_counter() - started,
         "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "failed": failed,
+        "workers rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu": cpu(resource.RUSAGE_SELF), "workers cpu": cpu(resource.RUSAGE_CHILDREN),
         "notes": notes,
         "shown": len(briefing.shown_items), "new": briefing.new_items,
         "figures": len(briefing.figures), "people": len(briefing.people),
@@ -368,7 +387,17 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
 # ------------------------------------------------------------------ the benchmark
 
 
-def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
+def variants(args: argparse.Namespace, scheduler: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """(label, the config's ``build``) of each way to run: ``--jobs`` on this machine, then
+    the Dask cluster if asked."""
+    out: list[tuple[str, dict[str, Any]]] = [(f"jobs {n}", {"jobs": n}) for n in args.jobs]
+    if scheduler:
+        out.append(("dask", {"executor": "dask", "scheduler": scheduler}))
+    return out
+
+
+def run_size(size: int, args: argparse.Namespace, scheduler: str | None) -> list[dict[str, Any]]:
+    """Every measurement of one size, for each variant (``--jobs``, ``--executor``)."""
     server = Server(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     made = time.perf_counter()
@@ -380,50 +409,67 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     process = multiprocessing.get_context("fork").Process(target=server.serve_forever)
     process.start()
     server.socket.close()
-    runs: list[dict[str, Any]] = []
+    results = []
     try:
-        for number in range(args.runs):
-            run: dict[str, Any] = {}
-            if args.stages_only:
+        for label, build in variants(args, scheduler):
+            print(f" {label}:", flush=True)
+            runs = [measure(size, args, base, feeds, build, number) for number in range(args.runs)]
+            results.append({"size": size, "variant": label, "feeds": len(feeds), "MiB": mib,
+                            "runs": runs})  # fmt: skip
+            if args.profile:  # one more cold run, profiled: not in the tables
+                Path(args.profile).mkdir(parents=True, exist_ok=True)
+                stats = str(Path(args.profile, f"{size}-{label.replace(' ', '')}.prof"))
                 with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-                    run["stages"] = driver(write_config(Path(tmp), base, feeds), WITH_PDF)
-                stage_line(run["stages"], "stages")
-                continue
-            for name, formats in (("build", NO_PDF), ("build pdf", WITH_PDF)):
-                with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-                    config = write_config(Path(tmp), base, feeds)
-                    run[name] = digest_build(config, formats)
-                    if name == "build pdf":
-                        server_stats(base, reset=True)
-                        run["rerun"] = digest_build(config, formats)
-                        stats = server_stats(base)
-                        run["rerun"]["server"] = stats
-                        if stats.get("not_modified") != stats.get("requests") or stats.get("body"):
-                            print(f"  warning: the re-run was not all 304: {stats}")
-                        if args.keep and number == 0:
-                            shutil.copytree(Path(tmp) / "out", Path(args.keep) / str(size),
-                                            dirs_exist_ok=True)  # fmt: skip
-            with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-                config = write_config(Path(tmp), base, feeds)
-                run["stages"] = driver(config, WITH_PDF)
-                run["stages warm"] = driver(config, WITH_PDF)
-            for key in ("stages", "stages warm"):
-                if run[key]["failed"]:
-                    print(f"  warning: {len(run[key]['failed'])} sources failed: "
-                          f"{run[key]['failed'][0]}")  # fmt: skip
-            runs.append(run)
-            summary(size, number, run)
-        if args.profile:  # one more cold run, profiled: not in the tables
-            Path(args.profile).mkdir(parents=True, exist_ok=True)
-            stats = str(Path(args.profile, f"{size}.prof"))
-            with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-                profiled = driver(write_config(Path(tmp), base, feeds), WITH_PDF, stats)
-            print(f"  profiled run: {profiled['total']:.2f} s; cProfile stats in {stats} "
-                  f"(python -m pstats {stats})")  # fmt: skip
+                    config = write_config(Path(tmp), base, feeds, build)
+                    profiled = driver(config, WITH_PDF, stats)
+                print(f"  profiled run: {profiled['total']:.2f} s; cProfile stats in {stats} "
+                      f"(python -m pstats {stats})")  # fmt: skip
     finally:
         process.terminate()
         process.join()
-    return {"size": size, "feeds": len(feeds), "MiB": mib, "runs": runs}
+    return results
+
+
+def measure(
+    size: int,
+    args: argparse.Namespace,
+    base: str,
+    feeds: list[tuple[str, int]],
+    build: dict[str, Any],
+    number: int,
+) -> dict[str, Any]:
+    """One run of one variant: the whole command three times, then the driver twice."""
+    run: dict[str, Any] = {}
+    if args.stages_only:
+        with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+            run["stages"] = driver(write_config(Path(tmp), base, feeds, build), WITH_PDF)
+        stage_line(run["stages"], "stages")
+        return run
+    for name, formats in (("build", NO_PDF), ("build pdf", WITH_PDF)):
+        with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+            config = write_config(Path(tmp), base, feeds, build)
+            run[name] = digest_build(config, formats)
+            if name == "build pdf":
+                server_stats(base, reset=True)
+                run["rerun"] = digest_build(config, formats)
+                stats = server_stats(base)
+                run["rerun"]["server"] = stats
+                if stats.get("not_modified") != stats.get("requests") or stats.get("body"):
+                    print(f"  warning: the re-run was not all 304: {stats}")
+                if args.keep and number == 0:
+                    label = "-".join(f"{k}{v}" for k, v in build.items() if k != "scheduler")
+                    shutil.copytree(Path(tmp) / "out", Path(args.keep) / f"{size}-{label}",
+                                    dirs_exist_ok=True)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+        config = write_config(Path(tmp), base, feeds, build)
+        run["stages"] = driver(config, WITH_PDF)
+        run["stages warm"] = driver(config, WITH_PDF)
+    for key in ("stages", "stages warm"):
+        if run[key]["failed"]:
+            print(f"  warning: {len(run[key]['failed'])} sources failed: "
+                  f"{run[key]['failed'][0]}")  # fmt: skip
+    summary(size, number, run)
+    return run
 
 
 def summary(size: int, number: int, run: dict[str, Any]) -> None:
@@ -434,7 +480,7 @@ def summary(size: int, number: int, run: dict[str, Any]) -> None:
         f" | with pdf {run['build pdf']['wall']:.2f} s {run['build pdf']['rss']:.0f} MiB"
         f" | re-run {run['rerun']['wall']:.2f} s {run['rerun']['rss']:.0f} MiB"
         f" | driver {stages['total']:.2f} s {stages['rss']:.0f} MiB;"
-        f" {c.get('screen')} articles, {c.get('normalize')} sentences, {c.get('dedupe')} items,"
+        f" {c.get('screen')} articles, {c.get('learn')} sentences, {c.get('dedupe')} items,"
         f" {stages['shown']} shown, pdf {c.get('pdf pages')} pages {c.get('pdf KiB')} KiB",
         flush=True,
     )
@@ -450,7 +496,9 @@ def stage_line(stages: dict[str, Any], key: str) -> None:
              for k, v in times.items()]  # fmt: skip
     print(f"    {key:<12} s (peak MiB): " + ", ".join(cells), flush=True)
     if key == "stages":
-        print(f"    total {stages['total']:.2f} s, peak RSS {stages['rss']:.0f} MiB, "
+        print(f"    total {stages['total']:.2f} s, peak RSS {stages['rss']:.0f} MiB "
+              f"(largest worker {stages.get('workers rss', 0):.0f}), CPU {stages['cpu']:.2f} s "
+              f"here and {stages.get('workers cpu', 0):.2f} s in workers, "
               f"{stages['gc']:.2f} s in gc (collections by generation "
               f"{stages['collections']}: "
               + ", ".join(f"{k} {v:.2f}" for k, v in stages["gc by stage"].items() if v >= 0.01)
@@ -470,15 +518,17 @@ def tables(results: list[dict[str, Any]], helps: list[float]) -> None:
             return f"{middle:.2f}"
         return f"{middle:.2f} ({min(values):.2f}-{max(values):.2f})"
 
-    print("\n| articles | feeds | sentences | items | wall, md+html+json | wall, with PDF "
-          "| peak RSS (with PDF) | PDF | re-run, nothing new | re-run peak RSS |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| articles | run on | feeds | sentences | items | wall, md+html+json "
+          "| wall, with PDF | peak RSS (with PDF) | PDF | re-run, nothing new "
+          "| re-run peak RSS |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     results = [r for r in results if r["runs"] and "build" in r["runs"][0]]
     for r in results:
         runs = r["runs"]
         c = runs[0]["stages"]["counts"]
         print(
-            f"| {c.get('screen')} | {r['feeds']} | {c.get('normalize')} | {c.get('dedupe')} "
+            f"| {c.get('screen')} | {r['variant']} | {r['feeds']} | {c.get('learn')} "
+            f"| {c.get('dedupe')} "
             f"| {med([x['build']['wall'] for x in runs])} s "
             f"| {med([x['build pdf']['wall'] for x in runs])} s "
             f"| {max(x['build pdf']['rss'] for x in runs):.0f} MiB "
@@ -497,16 +547,35 @@ def tables(results: list[dict[str, Any]], helps: list[float]) -> None:
                      for k in labels]  # fmt: skip
             total = statistics.median(x[key]["total"] for x in runs)
             peak = max(x[key]["rss"] for x in runs)
-            print(f"| {r['size']} | " + " | ".join(cells) + f" | {total:.2f} | {peak:.0f} |")
+            workers = max(x[key].get("workers rss", 0.0) for x in runs)
+            print(f"| {r['size']}, {r['variant']} | " + " | ".join(cells)
+                  + f" | {total:.2f} | {peak:.0f} (workers {workers:.0f}) |")  # fmt: skip
         print("peak RSS so far after each stage (MiB, largest run):")
         for r in results:
             peaks = dict.fromkeys(dict.fromkeys(label for label, *_ in STAGES), 0.0)
             for x in r["runs"]:
                 for k, v in x[key]["peaks"].items():
                     peaks[k] = max(peaks.get(k, 0.0), v)
-            print(f"  {r['size']}: " + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()))
+            print(f"  {r['size']}, {r['variant']}: "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()))  # fmt: skip
     print(f"\ndigest --help: median {statistics.median(helps):.3f} s "
           f"({min(helps):.3f}-{max(helps):.3f}) over {len(helps)} runs")  # fmt: skip
+
+
+@contextlib.contextmanager
+def cluster(wanted: bool) -> Iterator[str | None]:
+    """A Dask LocalCluster on loopback for the ``dask`` variant: one worker process per
+    core, one thread each (the work holds the GIL); its scheduler's address."""
+    if not wanted:
+        yield None
+        return
+    from distributed import LocalCluster
+
+    cores = os.cpu_count() or 1
+    with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None) as local:  # fmt: skip
+        print(f"Dask LocalCluster at {local.scheduler_address}: {cores} workers", flush=True)
+        yield local.scheduler_address
 
 
 def main() -> None:
@@ -523,6 +592,11 @@ def main() -> None:
     )
     parser.add_argument("--profile", metavar="DIR", help="one more driver run per size under "
                         "cProfile; stats to DIR/<size>.prof")  # fmt: skip
+    parser.add_argument("--jobs", type=int, nargs="+", default=[os.cpu_count() or 1],
+                        help="build.jobs of each variant (default: the cores)")  # fmt: skip
+    parser.add_argument("--executor", nargs="+", choices=["local", "dask"], default=["local"],
+                        help="local: the --jobs variants; dask: also (or only) a LocalCluster "
+                        "of one single-threaded worker process per core")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--formats", default=WITH_PDF, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -532,7 +606,10 @@ def main() -> None:
         sys.exit(f"{DATA} not found: this benchmark needs the shared evaluation data beside it")
     print(f"scale benchmark, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
           f"{args.runs} run(s) per size")  # fmt: skip
-    results = [run_size(size, args) for size in args.sizes]
+    if "local" not in args.executor:
+        args.jobs = []
+    with cluster("dask" in args.executor) as scheduler:
+        results = [r for size in args.sizes for r in run_size(size, args, scheduler)]
     helps = help_time(args.help_runs)
     tables(results, helps)
     if args.json:

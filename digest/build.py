@@ -9,7 +9,6 @@ and the store as they were (files are renamed into place, the store commits per 
 
 from __future__ import annotations
 
-import functools
 import gc
 import hashlib
 import logging
@@ -26,14 +25,13 @@ from zoneinfo import ZoneInfo
 from . import (
     dedupe,
     deliver,
-    extract,
     figures,
     learn,
     lock,
     mail,
-    normalize,
     people,
     publish,
+    reading,
     render,
     salience,
     screen,
@@ -51,12 +49,13 @@ from .errors import (
     DeliveryError,
     NoSourcesError,
     SendError,
-    SourceError,
 )
+from .executor import Executor, Inline, Settings, batches, call, cores, running
 from .models import (
     Briefing,
     Document,
     Item,
+    RawDocument,
     Role,
     Scored,
     Sentence,
@@ -143,27 +142,42 @@ def analyze(
     stemmer: Stemmer | None = None,
     check: sources.Check | None = None,
     encodings: Encodings | None = None,
+    executor: Executor | None = None,
+    explain: bool = True,
 ) -> Analysis:
     """Everything up to rendering. ``history`` marks items earlier briefings carried;
     ``stemmer`` is the run's (the state store's, so words are stemmed once a run);
     ``check`` sees the sources' fingerprint before they are parsed, and may stop the run;
-    ``encodings`` keeps the encoder's vectors between runs."""
+    ``encodings`` keeps the encoder's vectors between runs; ``executor`` runs the
+    per-document work (default: all of it in this process). Without ``explain`` (a
+    build), each sentence's scores and reasons are let go once its section is final, and
+    ``Analysis.scored`` is empty: what ``explain`` and ``suggest`` read, a build does not."""
     config = loaded.config
     step = progress or (lambda _: None)
     step("reading sources")
     day = on or config.briefing.date or config.briefing.today()
     zone = ZoneInfo(config.briefing.timezone)
     window = _window(config.briefing, day, now or datetime.now(zone))
-    collected = sources.collect(loaded, window, zone, check)
+    handed = [sources.collect(loaded, window, zone, check)]  # no reference kept here
     with _collector_paused():
         return _analyze(
-            loaded, collected, day, window, zone, history, step, stemmer or Stemmer(), encodings
+            loaded,
+            handed,
+            day,
+            window,
+            zone,
+            history,
+            step,
+            stemmer or Stemmer(),
+            encodings,
+            executor or Inline(),
+            explain,
         )
 
 
 def _analyze(
     loaded: LoadedConfig,
-    collected: sources.Collected,
+    handed: list[sources.Collected],
     day: Date,
     window: Window,
     zone: ZoneInfo,
@@ -171,19 +185,51 @@ def _analyze(
     step: Progress,
     stemmer: Stemmer,
     encodings: Encodings | None = None,
+    executor: Executor | None = None,
+    explain: bool = True,
 ) -> Analysis:
+    """The stages after the sources'. ``handed`` holds what they collected, given over so
+    that the raw bytes go once read (on a large day, tens of megabytes); likewise each
+    list below is let go once the next stage has what it needs of it."""
     config = loaded.config
-    step("extracting text")
-    documents, statuses = _extract(collected)
+    step("reading documents")
+    collected = handed.pop()
+    hints = {s.id: s.sections for s in collected.sources}
+    patterns = config.boilerplate.patterns
+    reader = reading.Reader.make(patterns, config.sections, config.classify, hints)
+    reads, statuses = _extract(collected, reader, executor or Inline())
+    collected = replace(collected, documents=())
+    documents = [r.document for r in reads if r.document is not None]
     stable_until = _stable_until(documents, window, day, zone)
     documents, statuses = screen.screen(documents, statuses, window, zone)
     step("sorting sentences")
-    sentences = normalize.normalize_all(
-        documents, normalize.Rules.make(config.boilerplate.patterns)
-    )
-    hints = {s.id: s.sections for s in collected.sources}
+    by_document = {id(r.document): r for r in reads}
+    del reads
+    kept = [by_document[id(d)] for d in documents]
+    del by_document
+    scored = [item for read in kept for item in read.scored]
+    sentences = [item.sentence for item in scored]
+    none: reading.Parsed = []  # what most sentences state: one list for all (never changed)
+    parsed = {item.sentence.text: none for item in scored if item.sentence.role is Role.CONTENT}
+    for read in kept:  # what the workers made once, not made again here
+        stemmer.remember(read.stems)
+        parsed.update(read.quantities)
+    del kept
+    run = executor or Inline()
+    watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
+    # The who's who depends on no stage after its own: a worker finds it while this process
+    # learns, merges and selects (inline: found here, at the end, as before). The key
+    # figures stay here: what they read (every scored sentence and quantity) costs more
+    # to send than they take to find.
+    heads = [replace(d, blocks=()) for d in documents]  # it cites an article's URL and title
+    found_people = run.map(
+        call,
+        [(people.find, (sentences, collected.sources, watchlist), {
+            "limit": config.people.limit, "documents": heads})],
+        units=len(documents),
+    )  # fmt: skip
+    del heads
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
-    scored = classifier.classify(sentences)
     if config.classify.learn:
         scored = learn.refine(scored, config.sections, config.classify, stemmer)
     scored = teach.apply(
@@ -195,7 +241,10 @@ def _analyze(
         _vectors(loaded, encodings),
         _scorer(classifier),
     )
-    quantities = functools.cache(figures.parse_quantities)  # dedupe and figures read them
+    if not explain:
+        unexplained: dict[str, float] = {}  # one for all, never changed
+        scored = [_decided(s, unexplained) for s in scored]
+    quantities = reading.Quantities(parsed)  # dedupe, salience and figures read them
     items = dedupe.merge(scored, collected.sources, stemmer, documents, quantities)
     if history is not None:
         items = history(items, day)
@@ -206,9 +255,20 @@ def _analyze(
     items = standalone.edit(items, sentences, skip=OTHER)
     step("choosing items")
     items = salience.weigh(items, sentences, stemmer, quantities, skip=OTHER)
+    del sentences
+    key_figures = figures.extract(
+        scored,
+        collected.sources,
+        limit=config.figures.limit,
+        stemmer=stemmer,
+        quantities=quantities,
+    )
+    kept_scored = tuple(scored) if explain else ()
+    del scored, parsed, quantities
+    if not explain:
+        stemmer.forget_texts()  # the store stems the few items shown again, if it must
     notes = {s.id: loaded.note(s) for s in config.sections}
     sections, other, top = select.select(items, config.sections, notes, config.select, stemmer)
-    watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
     briefing = Briefing(
         title=config.briefing.title,
         subtitle=config.briefing.subtitle,
@@ -222,21 +282,22 @@ def _analyze(
         window_start=window.start,
         window_end=window.end if window.start else None,
         top_lines=top,
-        figures=figures.extract(
-            scored,
-            collected.sources,
-            limit=config.figures.limit,
-            stemmer=stemmer,
-            quantities=quantities,
-        ),
-        people=people.find(
-            sentences, collected.sources, watchlist, limit=config.people.limit, documents=documents
-        ),
+        figures=key_figures,
+        people=next(found_people),
         tracked=history is not None,
     )
     return Analysis(
-        collected.sources, statuses, tuple(scored), briefing, tuple(documents), stable_until
+        collected.sources, statuses, kept_scored, briefing, tuple(documents), stable_until
     )
+
+
+def _decided(item: Scored, unexplained: Mapping[str, float]) -> Scored:
+    """A sentence as the stages after classification read it: its section and score, and
+    whether a correction placed it (dedupe leads with that); not every section's score
+    nor the reasons, which only ``explain`` shows (a build of 10,000 articles holds
+    100,000 of them, 60 MB)."""
+    taught = item.reasons[:1] if item.reasons[:1] and item.reasons[0].startswith("taught: ") else ()
+    return Scored(item.sentence, item.section, item.score, unexplained, taught, item.threshold)
 
 
 class Encodings(Protocol):
@@ -311,6 +372,7 @@ def build(
     outcome: Outcome | None = None,
     progress: Progress | None = None,
     reuse: bool = False,
+    jobs: int | None = None,
 ) -> BuildResult | Unchanged:
     """Build the briefing, write it, and mail it if asked, under the run lock.
 
@@ -319,7 +381,8 @@ def build(
     whose every input is as the last build of this config and date found it (the same
     bytes from every source, config, templates, formats and history, and a window that
     still holds the same documents), and whose files are still as that build wrote them,
-    stops once the sources are fetched and returns :class:`Unchanged`.
+    stops once the sources are fetched and returns :class:`Unchanged`. ``jobs`` overrides
+    ``build.jobs``: the worker processes that share the per-document work.
     """
     config = loaded.config
     if email is not None:
@@ -330,9 +393,23 @@ def build(
         lock.hold(store_path.with_name(store_path.name + ".lock")),
         state.Store.open(store_path) as store,
         _recorded(store, loaded, day, "build", outcome) as run,
+        running(executor_settings(loaded, jobs)) as workers,
     ):
-        run.result = _build(loaded, store, run.id, day, out_dir, formats, email, progress, reuse)
+        run.result = _build(
+            loaded, store, run.id, day, out_dir, formats, email, progress, reuse, workers
+        )
         return run.result
+
+
+def executor_settings(loaded: LoadedConfig, jobs: int | None = None) -> Settings:
+    """The config's ``build`` settings, ``jobs`` (``--jobs``) over ``build.jobs``."""
+    settings = loaded.config.build
+    return Settings(
+        jobs=jobs or settings.jobs or cores(),
+        kind=settings.executor,
+        scheduler=settings.scheduler,
+        connect_timeout=settings.connect_timeout,
+    )
 
 
 @dataclass
@@ -394,6 +471,7 @@ def _build(
     email: EmailRequest | None,
     progress: Progress | None,
     reuse: bool = False,
+    workers: Executor | None = None,
 ) -> BuildResult | Unchanged:
     """One run, top to bottom; every format is rendered before anything is written."""
     config = loaded.config
@@ -410,6 +488,8 @@ def _build(
             stemmer=store.stemmer,
             check=inputs.check if reuse else inputs.note,
             encodings=store,
+            executor=workers,
+            explain=False,
         )
     except _NothingNew as nothing:
         built = when(nothing.result.built, loaded)
@@ -484,7 +564,7 @@ class _Inputs:
         for part in (
             sources._version(),
             loaded.identity,
-            loaded.config.model_dump_json(),
+            loaded.config.model_dump_json(exclude={"build"}),  # where it runs changes nothing
             self.day.isoformat(),
             ",".join(self.formats),
             str(self.directory.resolve()),
@@ -710,30 +790,29 @@ def _window(settings: BriefingConfig, day: Date, now: datetime) -> Window:
     return Window.ending(end, settings.window_span, settings.undated)
 
 
-def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[SourceStatus, ...]]:
-    """Extract every document; a document that cannot be read fails its source, not the run.
+def _extract(
+    collected: sources.Collected,
+    reader: Callable[[Sequence[RawDocument]], list[reading.Read]] | None = None,
+    executor: Executor | None = None,
+) -> tuple[list[reading.Read], tuple[SourceStatus, ...]]:
+    """Read every document (``reader``: extract only, by default), in batches on the
+    executor's workers, in input order; a document that cannot be read fails its
+    source, not the run.
 
     A document with no text at all (an entry that is only an image) is skipped and
     counted, so a source is never "ok" while contributing nothing.
     """
-    documents: list[Document] = []
+    run = executor or Inline()
+    task = reader or _extract_only
+    work = batches(collected.documents, run.workers)
+    reads = [r for batch in run.map(task, work, units=len(collected.documents)) for r in batch]
     errors: dict[str, list[str]] = {}
     blank: Counter[str] = Counter()
-    for raw in collected.documents:
-        try:
-            document = extract.extract(raw)
-        except SourceError as exc:
-            errors.setdefault(raw.source_id, []).append(f"{raw.doc_id}: {exc}")
-            continue
-        except Exception as exc:  # whatever one document does, it fails its source, not the run
-            log.debug("%s: %s", raw.source_id, raw.doc_id, exc_info=exc)
-            reason = f"{raw.doc_id}: cannot read it ({type(exc).__name__}: {exc})"
-            errors.setdefault(raw.source_id, []).append(reason[:300])
-            continue
-        if document.blocks:
-            documents.append(document)
-        else:
-            blank[raw.source_id] += 1
+    for read in reads:
+        if read.failure is not None:
+            errors.setdefault(read.source_id, []).append(read.failure)
+        elif read.document is None:
+            blank[read.source_id] += 1
     statuses = []
     for status in collected.statuses:
         failures = errors.get(status.source_id, [])
@@ -751,7 +830,19 @@ def _extract(collected: sources.Collected) -> tuple[list[Document], tuple[Source
                 state = Status.FAILED if failures else Status.EMPTY
             status = replace(status, status=state, documents=left, reason="; ".join(notes))
         statuses.append(status)
-    return documents, tuple(statuses)
+    return reads, tuple(statuses)
+
+
+def _extract_only(batch: Sequence[RawDocument]) -> list[reading.Read]:
+    """Extraction alone (the feed gate's and the sources benchmark's question)."""
+    out = []
+    for raw in batch:
+        found = reading.extracted(raw)
+        if isinstance(found, str):
+            out.append(reading.Read(raw.source_id, failure=found))
+        else:
+            out.append(reading.Read(raw.source_id, found if found.blocks else None))
+    return out
 
 
 @dataclass(frozen=True)

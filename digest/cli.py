@@ -123,6 +123,13 @@ def main(ctx: click.Context, verbose: bool, quiet: bool, log_file: Path | None) 
     is_flag=True,
     help="Rebuild even if nothing is new since the last build of this date.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes for the per-document work (default: build.jobs, else one per "
+    "core; 1: none). The briefing is the same with any number.",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -135,6 +142,7 @@ def build(
     eml: Path | None,
     resend: bool,
     force: bool,
+    jobs: int | None,
 ) -> None:
     """Build the briefing, write it in every requested format, and mail it if asked.
 
@@ -169,6 +177,7 @@ def build(
                 outcome=outcome,
                 progress=step,
                 reuse=not force,
+                jobs=jobs,
             )
         if isinstance(result, Unchanged):
             if _talkative(ctx):

@@ -576,6 +576,34 @@ class PdfConfig(_Model):
     if you must prove conformance."""
 
 
+class BuildConfig(_Model):
+    """Where the per-document work of a build runs (reading, extracting, splitting and
+    classifying each article): this machine's cores, or a Dask cluster's workers. The
+    briefing is the same bytes either way."""
+
+    jobs: int | None = Field(default=None, ge=1)
+    """Worker processes on this machine; unset: one per core. 1 runs everything in the
+    build's own process. A build of fewer than 100 documents never starts them.
+    ``digest build --jobs N`` overrides it."""
+    executor: Literal["local", "dask"] = "local"
+    """``local``: worker processes on this machine (``jobs``); ``dask``: the workers of the
+    Dask cluster at ``scheduler`` (needs the ``dask`` extra: ``pip install 'digest[dask]'``)."""
+    scheduler: str | None = None
+    """The Dask scheduler's address, such as ``tcp://10.0.0.5:8786`` (``dask scheduler``
+    prints it); needed with ``executor: dask``."""
+    connect_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to reach the Dask scheduler before the build fails (nothing is written)."""
+
+    @model_validator(mode="after")
+    def _scheduler_named(self) -> BuildConfig:
+        if self.executor == "dask" and not self.scheduler:
+            raise ValueError("executor: dask needs scheduler: the address of a Dask scheduler")
+        address = self.scheduler
+        if address is not None and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", address):
+            raise ValueError(f"scheduler {self.scheduler!r} is not an address like tcp://host:8786")
+        return self
+
+
 FEED_ENDINGS = (".xml", ".atom")
 
 
@@ -813,6 +841,8 @@ class Config(_Model):
     """Which folders and networks sources may reach."""
     state: StateConfig = Field(default_factory=StateConfig)
     """Memory between runs: seen documents, reported items, runs and deliveries."""
+    build: BuildConfig = Field(default_factory=BuildConfig)
+    """Where the per-document work runs: this machine's cores or a Dask cluster."""
     email: EmailConfig | None = None
     """Email delivery (``digest build --email``, ``digest send``); none without it."""
 
@@ -952,6 +982,8 @@ def load(path: str | Path) -> LoadedConfig:
     examples = read((path.parent / config.classify.examples_file).resolve(), sections)
     if config.classify.encoder is not None:
         _check_encoder(config.classify, path, text)
+    if config.build.executor == "dask":
+        _check_dask(path, text)
     return LoadedConfig(config, path, examples)
 
 
@@ -967,6 +999,18 @@ def _check_encoder(settings: ClassifyConfig, path: Path, text: str) -> None:
         line = text.count("\n", 0, found.start()) + 1 if found else None
         message = str(exc).removeprefix("classify.encoder: ")
         raise ConfigError([ConfigProblem(str(path), line, "classify.encoder", message)]) from None
+
+
+def _check_dask(path: Path, text: str) -> None:
+    """``executor: dask`` without Dask installed is the config's error, found before any
+    build (looked up, not imported: importing distributed takes a second)."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        found = re.search(r"(?m)^\s*executor\s*:", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        message = "dask needs the dask extra, which is not installed: pip install 'digest[dask]'"
+        raise ConfigError([ConfigProblem(str(path), line, "build.executor", message)])
 
 
 def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:

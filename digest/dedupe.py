@@ -103,7 +103,12 @@ def merge(
         group_of[k] = best_group
         for anchor in anchors:
             postings[anchor].append(k)
-    items = [_item([shapes[k] for k in g], numbers, weights, articles) for g in groups]
+    del postings, found, group_of
+    items = []
+    for group in groups:  # each shape let go once its item is made: they weigh more
+        items.append(_item([shapes[k] for k in group], numbers, weights, articles))
+        for k in group:
+            shapes[k] = None  # type: ignore[call-overload]
     return sorted(items, key=lambda i: (i.section, -i.score))
 
 

@@ -20,6 +20,7 @@ Organizations are only recognized to be left out.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -255,8 +256,10 @@ class _Line:
 
     text: str
     tokens: tuple[_Tok, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]  # end of a token's text (a possessive "’s", if any, follows)
+    # typed arrays, not tuples: a tuple holds an int object per offset above 256, and
+    # every sentence of the run is tokenized at once (110 MB more at 10,000 articles)
+    starts: array[int]
+    ends: array[int]  # end of a token's text (a possessive "’s", if any, follows)
 
     def between(self, first: int, last: int) -> str:
         """The text from token ``first`` to token ``last``, both included."""
@@ -303,7 +306,7 @@ def _tokenize(text: str, shared: dict[str, _Tok] | None = None) -> _Line:
         starts.append(start)
         ends.append(end - 2 if tok.possessive else end)
         before, before_end = (word, end) if tok.word else ("", -1)
-    return _Line(text, tuple(tokens), tuple(starts), tuple(ends))
+    return _Line(text, tuple(tokens), array("I", starts), array("I", ends))
 
 
 def _is_cjk(tok: _Tok) -> bool:

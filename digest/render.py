@@ -59,6 +59,7 @@ templates' own fonts, by plain file name (:func:`html_to_pdf`).
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -414,15 +415,15 @@ def json_bytes(briefing: Briefing) -> bytes:
         # A top-level key is the only text after a line break and two spaces: strings
         # hold no raw line breaks and nested keys are indented further.
         before, after = text.split('\n  "other": []', 1)
-        out = [before.encode("utf-8"), b'\n  "other": [']
+        out = io.BytesIO()  # one growing buffer: a list of pieces joined would be twice
+        out.write(before.encode("utf-8") + b'\n  "other": [')
         for number, item in enumerate(briefing.other):
             nested = _dumps(_item_json(item)).replace("\n", "\n    ")  # two levels down
-            out.append((",\n    " if number else "\n    ").encode("utf-8"))
-            out.append(nested.encode("utf-8"))
-        out.append(b"\n  ]" + after.encode("utf-8") + b"\n")
+            out.write(((",\n    " if number else "\n    ") + nested).encode("utf-8"))
+        out.write(b"\n  ]" + after.encode("utf-8") + b"\n")
     except ValueError as exc:  # NaN or infinite score
         raise RenderError(f"cannot write JSON: {exc}") from exc
-    return b"".join(out)
+    return out.getvalue()
 
 
 def _dumps(value: object) -> str:

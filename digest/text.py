@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -124,6 +124,11 @@ class Stemmer:
         self._stemmer = snowballstemmer.stemmer("english")
         self.stem = lru_cache(maxsize=1 << 18)(self._stem)
         self._content: dict[str, tuple[str, ...]] = {}
+        self._held: dict[str, str] = {}  # the stems ``remember`` was given, one of each
+
+    def __reduce__(self) -> tuple[type[Stemmer], tuple[()]]:
+        """Sent to a worker, a stemmer arrives new: its caches are its process's own."""
+        return (Stemmer, ())
 
     def _stem(self, word: str) -> str:
         if word.isdigit() or len(word) <= 2:
@@ -140,3 +145,16 @@ class Stemmer:
             found = tuple([stem(t) for t in tokens(text) if t not in STOPWORDS])
             self._content[text] = found
         return list(found)
+
+    def remember(self, known: Mapping[str, tuple[str, ...]]) -> None:
+        """Content stems made elsewhere (by a worker), so this run does not make them again;
+        each stem held once, as if stemmed here (each batch from a worker brings its own
+        copy of every word it holds)."""
+        held = self._held
+        for text, stems in known.items():
+            self._content[text] = tuple([held.setdefault(s, s) for s in stems])
+
+    def forget_texts(self) -> None:
+        """Let the texts' stems go (a worker's, once sent); the words' stems stay."""
+        self._content.clear()
+        self._held.clear()

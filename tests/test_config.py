@@ -28,6 +28,7 @@ REFERENCE_MODELS = (
     config.PdfConfig,
     config.AccessConfig,
     config.StateConfig,
+    config.BuildConfig,
     config.EmailConfig,
     config.SmtpConfig,
 )
@@ -244,7 +245,7 @@ def test_merge_keys_share_settings(tmp_path: Path) -> None:
     found = problems(tmp_path, text)
     assert [p.split(": ", 1)[1] for p in found] == [
         "defaults: unknown key 'defaults' (known keys: "
-        "access, boilerplate, briefing, classify, email, fetch, figures, output, people, sections, select, sources, state)"
+        "access, boilerplate, briefing, build, classify, email, fetch, figures, output, people, sections, select, sources, state)"
     ]
 
 

@@ -110,13 +110,14 @@ def _run(feeds: Path, batch: Sequence[str], cache: Path, counts: _Counts) -> lis
     counts.calls += 1
     try:
         collected = sources.collect(_loaded(feeds, batch, cache))
-        documents, statuses = _extract(collected)
+        reads, statuses = _extract(collected)
     except Exception as exc:  # the gate's first finding: nothing may escape these two calls
         if len(batch) > 1:
             return [o for name in batch for o in _run(feeds, [name], cache, counts)]
         return [Outcome(batch[0], None, error=f"{type(exc).__name__}: {exc}")]
     counts.statuses += len(statuses)
     by_id = {status.source_id: status for status in statuses}
+    documents = [r.document for r in reads if r.document is not None]
     extracted = Counter(d.source_id for d in documents)
     blank = Counter(d.source_id for d in documents if not d.blocks)
     outcomes = []

@@ -34,7 +34,7 @@ def locked() -> dict[str, tuple[str, int]]:
 def wanted() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     specs = list(project["project"]["dependencies"])
-    for extra in ("test", "encoder"):
+    for extra in ("test", "encoder", "dask"):
         specs += project["project"]["optional-dependencies"][extra]
     specs += project["build-system"]["requires"]
     return [Requirement(s) for s in specs]

@@ -35,6 +35,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("output.pdf", c.PdfConfig),
     ("access", c.AccessConfig),
     ("state", c.StateConfig),
+    ("build", c.BuildConfig),
     ("email", c.EmailConfig),
     ("email.smtp", c.SmtpConfig),
 ]

@@ -1,0 +1,149 @@
+"""The per-document work, as one task a worker can run: extract → normalize → classify,
+and what the later stages read of each sentence (its content stems, its quantities).
+
+Each of these depends on one document alone (classification's context is the
+document's own headings and paragraphs), so a document reads the same in any process
+and in any company, and the build gathers the results in input order: the briefing
+is the same bytes whichever worker read what. The stages that compare documents
+(screen, learn, dedupe and after) run in the build's process on what comes back.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from . import extract, normalize
+from .classify import Classifier
+from .config import ClassifyConfig, SectionConfig
+from .errors import SourceError
+from .figures import parse_quantities
+from .models import Document, Quantity, RawDocument, Role, Scored
+from .text import Stemmer
+
+log = logging.getLogger(__name__)
+
+Parsed = list[tuple[Quantity, int, int]]  # what figures.parse_quantities returns
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One raw document, read. ``document`` is None when it could not be read
+    (``failure`` says why) or held no text (a blank, counted by its source)."""
+
+    source_id: str
+    document: Document | None = None
+    failure: str | None = None
+    scored: tuple[Scored, ...] = ()  # every sentence, classified within its document
+    stems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # titles', contents'
+    quantities: Mapping[str, Parsed] = field(default_factory=dict)  # content sentences' (if any)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What reading needs from the config; small, so it travels with every task. The
+    tools made from it (compiled patterns, the classifier's term table, a stemmer and
+    its caches) are made once per process: ``key`` names them."""
+
+    key: str
+    patterns: tuple[str, ...] = field(compare=False)
+    sections: tuple[SectionConfig, ...] = field(compare=False)
+    settings: ClassifyConfig = field(compare=False)
+    hints: tuple[tuple[str, tuple[str, ...]], ...] = field(compare=False)
+
+    @classmethod
+    def make(
+        cls,
+        patterns: Sequence[str],
+        sections: Sequence[SectionConfig],
+        settings: ClassifyConfig,
+        hints: Mapping[str, Sequence[str]],
+    ) -> Reader:
+        import hashlib
+        import json
+
+        shown = json.dumps(
+            [
+                list(patterns),
+                [s.model_dump(mode="json") for s in sections],
+                settings.model_dump(mode="json"),
+                sorted((k, list(v)) for k, v in hints.items()),
+            ],
+            sort_keys=True,
+        )
+        return cls(
+            key=hashlib.sha256(shown.encode()).hexdigest(),
+            patterns=tuple(patterns),
+            sections=tuple(sections),
+            settings=settings,
+            hints=tuple((k, tuple(v)) for k, v in hints.items()),
+        )
+
+    def __call__(self, batch: Sequence[RawDocument]) -> list[Read]:
+        tools = _tools(self)
+        try:
+            return [tools.read(raw) for raw in batch]
+        finally:
+            tools.stemmer.forget_texts()  # the words' stems stay; the texts go back
+
+
+@functools.lru_cache(maxsize=1)  # per process: a worker reads every batch with one set
+def _tools(reader: Reader) -> _Tools:
+    stemmer = Stemmer()
+    classifier = Classifier(reader.sections, reader.settings, stemmer, dict(reader.hints))
+    return _Tools(normalize.Rules.make(reader.patterns), classifier, stemmer)
+
+
+@dataclass(frozen=True)
+class _Tools:
+    rules: normalize.Rules
+    classifier: Classifier
+    stemmer: Stemmer
+
+    def read(self, raw: RawDocument) -> Read:
+        found = extracted(raw)
+        if isinstance(found, str):
+            return Read(raw.source_id, failure=found)
+        if not found.blocks:
+            return Read(raw.source_id)
+        scored = self.classifier.classify(normalize.normalize(found, self.rules))
+        stems: dict[str, tuple[str, ...]] = {}
+        quantities: dict[str, Parsed] = {}
+        for item in scored:
+            text, role = item.sentence.text, item.sentence.role
+            if role is Role.CONTENT or role is Role.TITLE:
+                stems[text] = tuple(self.stemmer.content_stems(text))
+            if role is Role.CONTENT and text not in quantities:
+                parsed = parse_quantities(text)
+                if parsed:  # most state none: the build knows that of a sentence not here
+                    quantities[text] = parsed
+        return Read(raw.source_id, found, None, tuple(scored), stems, quantities)
+
+
+class Quantities:
+    """``figures.parse_quantities`` remembered for a run, starting from what the workers
+    parsed: dedupe, salience and figures share it. Picklable, so a stage sent to a
+    worker takes what is known with it."""
+
+    def __init__(self, known: dict[str, Parsed]) -> None:
+        self.known = known
+
+    def __call__(self, text: str) -> Parsed:
+        found = self.known.get(text)
+        if found is None:
+            found = self.known[text] = parse_quantities(text)
+        return found
+
+
+def extracted(raw: RawDocument) -> Document | str:
+    """The document, or why it cannot be read: whatever one document does, it fails its
+    source, not the run."""
+    try:
+        return extract.extract(raw)
+    except SourceError as exc:
+        return f"{raw.doc_id}: {exc}"
+    except Exception as exc:
+        log.debug("%s: %s", raw.source_id, raw.doc_id, exc_info=exc)
+        return f"{raw.doc_id}: cannot read it ({type(exc).__name__}: {exc})"[:300]
