@@ -565,17 +565,36 @@ def tables(results: list[dict[str, Any]], helps: list[float]) -> None:
 @contextlib.contextmanager
 def cluster(wanted: bool) -> Iterator[str | None]:
     """A Dask LocalCluster on loopback for the ``dask`` variant: one worker process per
-    core, one thread each (the work holds the GIL); its scheduler's address."""
+    core, one thread each (the work holds the GIL); its scheduler's address. It lives in
+    a process of its own: a command's peak RSS (``os.wait4``) counts its parent's size
+    at the fork, and this one must not carry a scheduler."""
     if not wanted:
         yield None
         return
+    cores = os.cpu_count() or 1
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=serve_cluster, args=(cores, theirs)
+    )
+    process.start()
+    try:
+        address: str = ours.recv()
+        print(f"Dask LocalCluster at {address}: {cores} workers", flush=True)
+        yield address
+    finally:
+        ours.send("stop")
+        process.join(60)
+
+
+def serve_cluster(cores: int, pipe: Any) -> None:
+    """The cluster's process: start it, say where, wait to be told to stop."""
     from distributed import LocalCluster
 
-    cores = os.cpu_count() or 1
     with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None) as local:  # fmt: skip
-        print(f"Dask LocalCluster at {local.scheduler_address}: {cores} workers", flush=True)
-        yield local.scheduler_address
+        local.wait_for_workers(cores)
+        pipe.send(local.scheduler_address)
+        pipe.recv()
 
 
 def main() -> None:
