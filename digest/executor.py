@@ -12,7 +12,6 @@ work for it.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import sys
@@ -28,8 +27,6 @@ from .errors import DigestError
 
 if TYPE_CHECKING:
     from distributed import Client
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -124,8 +124,7 @@ class _Tools:
 
 class Quantities:
     """``figures.parse_quantities`` remembered for a run, starting from what the workers
-    parsed: dedupe, salience and figures share it. Picklable, so a stage sent to a
-    worker takes what is known with it."""
+    parsed (every content sentence): dedupe, salience and figures share it."""
 
     def __init__(self, known: dict[str, Parsed]) -> None:
         self.known = known
