@@ -196,7 +196,7 @@ def _analyze(
     collected = handed.pop()
     hints = {s.id: s.sections for s in collected.sources}
     patterns = config.boilerplate.patterns
-    reader = reading.Reader.make(patterns, config.sections, config.classify, hints)
+    reader = reading.Reader.make(patterns, config.sections, config.classify, hints, stemmer)
     reads, statuses = _extract(collected, reader, executor or Inline())
     collected = replace(collected, documents=())
     documents = [r.document for r in reads if r.document is not None]

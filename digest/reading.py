@@ -52,6 +52,12 @@ class Reader:
     sections: tuple[SectionConfig, ...] = field(compare=False)
     settings: ClassifyConfig = field(compare=False)
     hints: tuple[tuple[str, tuple[str, ...]], ...] = field(compare=False)
+    # the run's, for reading in the build's own process: the words it stems there are the
+    # ones merging, figures and selection stem again. It stays home: a worker makes its own.
+    stemmer: Stemmer | None = field(default=None, compare=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "stemmer": None}
 
     @classmethod
     def make(
@@ -60,6 +66,7 @@ class Reader:
         sections: Sequence[SectionConfig],
         settings: ClassifyConfig,
         hints: Mapping[str, Sequence[str]],
+        stemmer: Stemmer | None = None,
     ) -> Reader:
         import hashlib
         import json
@@ -79,19 +86,21 @@ class Reader:
             sections=tuple(sections),
             settings=settings,
             hints=tuple((k, tuple(v)) for k, v in hints.items()),
+            stemmer=stemmer,
         )
 
     def __call__(self, batch: Sequence[RawDocument]) -> list[Read]:
-        tools = _tools(self)
+        tools = _tools(self, self.stemmer)
         try:
             return [tools.read(raw) for raw in batch]
         finally:
-            tools.stemmer.forget_texts()  # the words' stems stay; the texts go back
+            if self.stemmer is None:  # a worker's: the words' stems stay, the texts go back
+                tools.stemmer.forget_texts()
 
 
 @functools.lru_cache(maxsize=1)  # per process: a worker reads every batch with one set
-def _tools(reader: Reader) -> _Tools:
-    stemmer = Stemmer()
+def _tools(reader: Reader, stemmer: Stemmer | None) -> _Tools:
+    stemmer = stemmer or Stemmer()
     classifier = Classifier(reader.sections, reader.settings, stemmer, dict(reader.hints))
     return _Tools(normalize.Rules.make(reader.patterns), classifier, stemmer)
 
