@@ -296,7 +296,7 @@ def _decided(item: Scored, unexplained: Mapping[str, float]) -> Scored:
     whether a correction placed it (dedupe leads with that); not every section's score
     nor the reasons, which only ``explain`` shows (a build of 10,000 articles holds
     100,000 of them, 60 MB)."""
-    taught = item.reasons[:1] if item.reasons[:1] and item.reasons[0].startswith("taught: ") else ()
+    taught = item.reasons[:1] if item.taught else ()
     return Scored(item.sentence, item.section, item.score, unexplained, taught, item.threshold)
 
 

@@ -174,11 +174,7 @@ def _show(quantity: Quantity) -> str:
     wording, "approximately $300 billion", does not fit beside a marker, and the table
     beside the chart keeps it).
     """
-    return _number(quantity.value, quantity.unit)
-
-
-def _number(value: float, unit: str) -> str:
-    return style.amount(value, unit)
+    return style.amount(quantity.value, quantity.unit)
 
 
 def _clean(text: str) -> str:
@@ -224,7 +220,7 @@ def _spaced(scale: _Scale, unit: str) -> tuple[float, ...]:
     anchor = ticks.index(0.0) if 0.0 in ticks else 0
     for step in range(1, len(ticks) + 1):
         chosen = ticks[anchor % step :: step]
-        halves = [_text_width(_number(t, unit), AXIS_SIZE) / 2 for t in chosen]
+        halves = [_text_width(style.amount(t, unit), AXIS_SIZE) / 2 for t in chosen]
         spans = [(scale.x(t) - h, scale.x(t) + h) for t, h in zip(chosen, halves, strict=True)]
         if all(b[0] - a[1] >= 6 for a, b in itertools.pairwise(spans)):
             return chosen
@@ -438,7 +434,7 @@ class _Chart:
         for tick in _spaced(scale, rows[0].unit):
             p.append(
                 f'<text x="{_n(scale.x(tick))}" y="{_n(bottom + 14)}" text-anchor="middle">'
-                f"{_e(_number(tick, rows[0].unit))}</text>"
+                f"{_e(style.amount(tick, rows[0].unit))}</text>"
             )
         p.append(
             f'<line x1="{_n(scale.x0)}" y1="{_n(bottom)}" x2="{_n(scale.x1)}" y2="{_n(bottom)}"'
@@ -468,12 +464,12 @@ class _Chart:
             )
         ends = [(scale.ticks[0], "start"), (scale.ticks[-1], "end")]
         room = scale.x1 - scale.x0 - 6
-        if sum(_text_width(_number(t, row.unit), AXIS_SIZE) for t, _ in ends) > room:
+        if sum(_text_width(style.amount(t, row.unit), AXIS_SIZE) for t, _ in ends) > room:
             ends = ends[1:]  # too narrow for both: the top of the scale says more
         for tick, anchor in ends:
             p.append(
                 f'<text x="{_n(scale.x(tick))}" y="{_n(axis_y + 13)}" text-anchor="{anchor}">'
-                f"{_e(_number(tick, row.unit))}</text>"
+                f"{_e(style.amount(tick, row.unit))}</text>"
             )
         p.append("</g>")
         self._row(row, scale, mid)

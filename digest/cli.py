@@ -445,9 +445,6 @@ def teach(config_path: Path, pairs: tuple[str, ...], on: str | None) -> None:
     if len(pairs) % 2:
         raise click.UsageError("give pairs: ID SECTION [ID SECTION ...]")
     with _errors():
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
         from . import teach as teaching
         from .build import analyze
         from .config import access_problems
@@ -481,7 +478,7 @@ def teach(config_path: Path, pairs: tuple[str, ...], on: str | None) -> None:
             for message in wrong:
                 click.echo(f"error: {message}", err=True)
             sys.exit(EXIT_USAGE)
-        today = datetime.now(ZoneInfo(config.briefing.timezone)).date()
+        today = config.briefing.today()
         path = loaded.examples_path
         teaching.write(path, teaching.record(loaded.examples, corrections, today))
         for text, section in corrections:

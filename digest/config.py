@@ -893,12 +893,19 @@ def access_problems(loaded: LoadedConfig) -> list[ConfigProblem]:
         found.append((("email", "smtp", "ca_file"), why))
     if not found:
         return []
-    walker = _Walker(str(loaded.path))
-    root = yaml.compose(loaded.path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    return _placed(loaded.path, loaded.path.read_text(encoding="utf-8"), found)
+
+
+def _placed(
+    path: Path, text: str, found: Sequence[tuple[tuple[str | int, ...], str]]
+) -> list[ConfigProblem]:
+    """Problems found after the schema passed, each at the line of its field."""
+    walker = _Walker(str(path))
+    root = yaml.compose(text, Loader=_ConfigLoader)
     if root is not None:  # it was valid a moment ago; read again only for the lines
         walker.walk(root)
     return [
-        ConfigProblem(str(loaded.path), _line(loc, walker.lines), _fmt(loc), message)
+        ConfigProblem(str(path), _line(loc, walker.lines), _fmt(loc), message)
         for loc, message in found
     ]
 
@@ -978,39 +985,36 @@ def load(path: str | Path) -> LoadedConfig:
     config = parse(text, name, base_dir=path.parent)
     from .teach import read
 
-    sections = [s.id for s in config.sections]
-    examples = read((path.parent / config.classify.examples_file).resolve(), sections)
-    if config.classify.encoder is not None:
-        _check_encoder(config.classify, path, text)
-    if config.build.executor == "dask":
-        _check_dask(path, text)
-    return LoadedConfig(config, path, examples)
+    examples = read(LoadedConfig(config, path).examples_path, [s.id for s in config.sections])
+    loaded = LoadedConfig(config, path, examples)
+    if found := [*_encoder_problems(loaded), *_dask_problems(config)]:
+        raise ConfigError(_placed(path, text, found))
+    return loaded
 
 
-def _check_encoder(settings: ClassifyConfig, path: Path, text: str) -> None:
+def _encoder_problems(loaded: LoadedConfig) -> list[tuple[tuple[str | int, ...], str]]:
     """A named encoder that cannot be used is the config's error, found before any build."""
+    settings = loaded.config.classify
+    if settings.encoder is None:
+        return []
     from .encoder import EncoderError, check
 
-    assert settings.encoder is not None
     try:
-        check((path.parent / settings.encoder).resolve(), settings.encoder_sha256)
+        check(loaded.resolve(settings.encoder), settings.encoder_sha256)
     except EncoderError as exc:
-        found = re.search(r"(?m)^\s*encoder\s*:", text)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
-        message = str(exc).removeprefix("classify.encoder: ")
-        raise ConfigError([ConfigProblem(str(path), line, "classify.encoder", message)]) from None
+        return [(("classify", "encoder"), str(exc).removeprefix("classify.encoder: "))]
+    return []
 
 
-def _check_dask(path: Path, text: str) -> None:
+def _dask_problems(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     """``executor: dask`` without Dask installed is the config's error, found before any
     build (looked up, not imported: importing distributed takes a second)."""
     import importlib.util
 
-    if importlib.util.find_spec("distributed") is None:
-        found = re.search(r"(?m)^\s*executor\s*:", text)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
-        message = "dask needs the dask extra, which is not installed: pip install 'digest[dask]'"
-        raise ConfigError([ConfigProblem(str(path), line, "build.executor", message)])
+    if config.build.executor != "dask" or importlib.util.find_spec("distributed") is not None:
+        return []
+    why = "dask needs the dask extra, which is not installed: pip install 'digest[dask]'"
+    return [(("build", "executor"), why)]
 
 
 def parse(text: str, name: str = "config.yaml", base_dir: Path | None = None) -> Config:

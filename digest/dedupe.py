@@ -225,7 +225,7 @@ def _item(
             score=round(lead.scored.score * weight, 4),
             citations=(_citation(lead, numbers, articles),),
         )
-    taught = next((m for m in group if _taught(m.scored)), None)
+    taught = next((m for m in group if m.scored.taught), None)
     if taught is not None:  # a correction places the statement, in every wording of it
         lead = taught
     wording = max(
@@ -251,10 +251,6 @@ def _item(
         beside=beside,
         differs=_attribution(wording, group, citations),
     )
-
-
-def _taught(scored: Scored) -> bool:
-    return bool(scored.reasons) and scored.reasons[0].startswith("taught: ")
 
 
 def _citation(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import DigestError
+from .executor import cores
 
 Matrix = npt.NDArray[np.float32]
 
@@ -287,7 +287,7 @@ class Encoder:
     ) -> None:
         self._spec = spec
         self._tokenizer = tokenizer
-        self.threads = max(1, threads or min(MAX_THREADS, _cpus()))
+        self.threads = max(1, threads or min(MAX_THREADS, cores()))
         h = spec.hidden
         scale = np.float32(1 / np.sqrt(h // spec.heads))
         self._words = weights["embeddings.word_embeddings.weight"]
@@ -622,13 +622,6 @@ def _chunks(order: list[int], lengths: list[int]) -> Iterator[list[int]]:
 
 def _contiguous(array: npt.NDArray[Any]) -> Matrix:
     return np.ascontiguousarray(array, dtype=np.float32)
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _blas_controller() -> Any:

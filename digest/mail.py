@@ -55,7 +55,6 @@ from .render import (
     environment,
     http_url,
     template_context,
-    whats_new,
 )
 
 log = logging.getLogger(__name__)
@@ -142,7 +141,7 @@ def compose(
     env.filters["oneline"] = one_line
     context = template_context(briefing)
     context.update(
-        new_line=new_line(briefing),
+        new_line=context["whats_new"],  # the briefing's own words, as attached
         top=[_line(item, briefing) for item in briefing.top_lines],
         cited=_cited_sources(briefing, context["sources"]),
         links=[_link(label, value) for label, value in (links or {}).items()],
@@ -202,12 +201,6 @@ def subject(briefing: Briefing, settings: EmailConfig) -> str:
             new=briefing.new_items,
         )
     )
-
-
-def new_line(briefing: Briefing) -> str | None:
-    """The briefing's own "What’s new" line (:func:`digest.render.whats_new`), so the email
-    and the briefing attached to it say it in the same words; None without a state store."""
-    return whats_new(briefing)
 
 
 def header_text(value: object) -> str:

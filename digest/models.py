@@ -33,6 +33,9 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
+TAUGHT = "taught: "  # how a correction's reason begins (teach writes it, dedupe and build read it)
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """A configured source as readers see it in citations and the source list."""
@@ -153,6 +156,11 @@ class Scored:
     # kept for the learned layer (with classify.learn), which drops them once read:
     hits: tuple[Hit, ...] = ()  # its keywords
     words: tuple[str, ...] = ()  # the words it learns from (``text.learnable``)
+
+    @property
+    def taught(self) -> bool:
+        """Placed by the reader's correction (``teach``), which leads its reasons."""
+        return bool(self.reasons) and self.reasons[0].startswith(TAUGHT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,8 +178,9 @@ def import_file(
     configured = {
         same_feed(s.url) for s in loaded.config.sources if isinstance(s, FeedSource) and s.url
     }
-    added = tuple(f for f in found.feeds if same_feed(f.url) not in configured)
-    present = tuple(f for f in found.feeds if same_feed(f.url) in configured)
+    known = [same_feed(f.url) in configured for f in found.feeds]
+    added = tuple(f for f, there in zip(found.feeds, known, strict=True) if not there)
+    present = tuple(f for f, there in zip(found.feeds, known, strict=True) if there)
     result = Imported(target, added, present, found.skipped, found.outside)
     if not added or dry_run:
         return result

@@ -195,7 +195,7 @@ def render(
             f"unknown output format(s): {', '.join(unknown)} (known: {', '.join(FORMATS)})"
         )
     env = environment(user_templates)
-    context = template_context(briefing)
+    context = {**template_context(briefing), "font_url": font_urls(user_templates, inline=True)}
     texts: dict[str, str] = {}
     if "md" in wanted:
         texts["md"] = _render_template(env, TEMPLATES["md"], context)
@@ -203,7 +203,7 @@ def render(
     # same but names the fonts by an address the PDF renderer serves from the templates.
     for fmt, inline in (("html", True), ("pdf", False)):
         if fmt in wanted:
-            fonts = {"font_url": font_urls(user_templates, inline=inline), "anchor": _anchors()}
+            fonts = {"font_url": font_urls(user_templates, inline=inline)}
             texts[fmt] = _render_template(env, TEMPLATES["html"], {**context, **fonts})
     out: dict[str, bytes] = {}
     for fmt in wanted:

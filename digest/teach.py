@@ -37,7 +37,7 @@ from .classify import OTHER
 from .config import ClassifyConfig, SectionConfig
 from .errors import ConfigError, ConfigProblem
 from .example_model import Model, fit
-from .models import Role, Scored
+from .models import TAUGHT, Role, Scored
 from .safeyaml import BoundedLoader, TooLarge
 from .text import Stemmer, sentence_id
 
@@ -334,7 +334,7 @@ def _decided(
 def _placed(item: Scored, corrections: list[Example]) -> Scored:
     last = corrections[-1]
     when = f" ({last.taught.isoformat()})" if last.taught else ""
-    reasons = [f"taught: {last.section}{when}"]
+    reasons = [f"{TAUGHT}{last.section}{when}"]
     earlier = [e for e in corrections[:-1] if e.section != last.section]
     if earlier:
         reasons.append(f"overrides an earlier correction to {earlier[-1].section}")
