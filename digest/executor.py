@@ -21,11 +21,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from .errors import DigestError
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from distributed import Client
 
 T = TypeVar("T")
@@ -56,6 +58,13 @@ class Executor(Protocol):
         """``func`` over ``items``, results in input order; on workers, started at once.
         ``units``: how much work the items hold (the documents in batches), if not one
         each."""
+
+    def aside(self, func: Callable[..., R], *args: Any, **kwargs: Any) -> Callable[[], R]:
+        """``func(*args, **kwargs)`` started now beside the caller, which reads the result
+        by calling what this returns (once). For a stage that only reads what the build's
+        process holds: a forked copy of the process runs it, so nothing is sent but the
+        result. Where there is no pool (one job, a small build, a cluster), it runs
+        when its result is read."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,9 @@ class Inline:
     ) -> Iterator[R]:
         return (func(item) for item in items)
 
+    def aside(self, func: Callable[..., R], *args: Any, **kwargs: Any) -> Callable[[], R]:
+        return lambda: func(*args, **kwargs)
+
 
 class Pool:
     """Worker processes on this machine, started by the first ``map`` that has enough
@@ -96,6 +108,7 @@ class Pool:
     def __init__(self, jobs: int) -> None:
         self.workers = jobs
         self._pool: _Pool | None = None
+        self._asides: list[multiprocessing.process.BaseProcess] = []
 
     def map(
         self, func: Callable[[T], R], items: Sequence[T], *, units: int | None = None
@@ -106,10 +119,59 @@ class Pool:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
         return _unbroken(self._pool.map(func, items))
 
+    def aside(self, func: Callable[..., R], *args: Any, **kwargs: Any) -> Callable[[], R]:
+        """Forked only once the build was large enough for the pool, and where fork is
+        the platform's way (Linux): the child shares the build's memory as it stands."""
+        if self._pool is None or sys.platform != "linux":
+            return Inline().aside(func, *args, **kwargs)
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_aside, args=(send, func, args, kwargs), daemon=True)
+        child.start()
+        send.close()
+        self._asides.append(child)
+
+        def result() -> R:
+            try:
+                outcome: tuple[bool, Any] | None = receive.recv()
+            except EOFError:
+                outcome = None  # it died before it could answer
+            finally:
+                receive.close()
+            child.join()
+            self._asides.remove(child)
+            if outcome is None:
+                raise ExecutorError(
+                    f"a worker process died (exit code {child.exitcode}; out of memory? "
+                    "try --jobs 1)"
+                )
+            done, value = outcome
+            if not done:
+                raise value
+            return cast(R, value)
+
+        return result
+
     def close(self) -> None:
+        for child in self._asides:  # a result nobody read: the build failed meanwhile
+            child.kill()
+            child.join()
+        self._asides.clear()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def _aside(send: Connection, func: Callable[..., Any], args: Any, kwargs: Any) -> None:
+    """In the forked child: run, and send back the result or the error it raised."""
+    try:
+        outcome: tuple[bool, Any] = (True, func(*args, **kwargs))
+    except Exception as exc:
+        outcome = (False, exc)
+    try:
+        send.send(outcome)
+    except Exception as exc:  # an error that cannot be pickled: say what it was
+        send.send((False, ExecutorError(f"{type(exc).__name__}: {exc}")))
 
 
 def _unbroken(results: Iterator[R]) -> Iterator[R]:
@@ -154,6 +216,9 @@ class Dask:
                     f"cannot reach the Dask scheduler at {self.scheduler} (build.scheduler): {exc}"
                 ) from None
         return self._client
+
+    def aside(self, func: Callable[..., R], *args: Any, **kwargs: Any) -> Callable[[], R]:
+        return Inline().aside(func, *args, **kwargs)  # it reads this process's memory
 
     def map(
         self, func: Callable[[T], R], items: Sequence[T], *, units: int | None = None

@@ -87,6 +87,7 @@ from markupsafe import Markup
 from . import chart, style
 from .config import FORMATS, PdfConfig
 from .errors import RenderError
+from .executor import Executor, Inline
 from .models import (
     Briefing,
     Citation,
@@ -185,9 +186,11 @@ def render(
     formats: Sequence[str],
     user_templates: Path | None = None,
     pdf: PdfConfig | None = None,
+    beside: Executor | None = None,
 ) -> dict[str, bytes]:
     """Render the requested formats; the PDF is printed from the HTML, so it says the same.
-    ``pdf`` is ``output.pdf`` (paper size, PDF standard); the defaults without it."""
+    ``pdf`` is ``output.pdf`` (paper size, PDF standard); the defaults without it. With
+    ``beside`` (the build's workers), the PDF is printed beside the other formats."""
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
@@ -205,16 +208,21 @@ def render(
         if fmt in wanted:
             fonts = {"font_url": font_urls(user_templates, inline=inline)}
             texts[fmt] = _render_template(env, TEMPLATES["html"], {**context, **fonts})
+    printed = None
+    if "pdf" in wanted:
+        start, info = briefing_start(briefing), pdf_info(briefing)
+        printed = (beside or Inline()).aside(
+            html_to_pdf, texts.pop("pdf"), start, pdf, info, user_templates
+        )
     out: dict[str, bytes] = {}
     for fmt in wanted:
-        if fmt == "pdf":
-            start, info = briefing_start(briefing), pdf_info(briefing)
-            out[fmt] = html_to_pdf(texts["pdf"], start, pdf, info, user_templates)
-        elif fmt in texts:
+        if fmt in texts:
             out[fmt] = texts[fmt].encode("utf-8")
         elif fmt == "json":
             out[fmt] = json_bytes(briefing)
-    return out
+    if printed is not None:
+        out["pdf"] = printed()
+    return {fmt: out[fmt] for fmt in wanted}
 
 
 def template_problems(folder: Path) -> list[str]:

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from digest import executor
 from digest.cli import main
 from digest.config import ConfigError, load
+from digest.errors import RenderError
 from digest.executor import ExecutorError, Inline, Pool, batches
 
 from .conftest import ROOT, shared_path
@@ -217,3 +218,68 @@ def test_a_worker_that_dies_is_the_builds_error(pool_always: None) -> None:
             list(pool.map(_die, [3, 4]))
     finally:
         pool.close()
+
+
+def _where(value: int) -> tuple[int, int]:
+    return value * 2, os.getpid()
+
+
+def _refuse(value: int) -> int:
+    raise RenderError(f"refused {value}")
+
+
+def test_aside_runs_in_a_forked_copy_once_the_pool_runs(pool_always: None) -> None:
+    pool = Pool(2)
+    try:
+        before = pool.aside(_where, 4)  # no pool yet: it runs here, when read
+        assert before() == (8, os.getpid())
+        list(pool.map(abs, [-1, -2]))  # the pool starts
+        held = {"big": list(range(10))}  # nothing is sent: the child sees the memory
+        later = pool.aside(lambda: (sum(held["big"]), os.getpid()))
+        total, where = later()
+        assert total == 45 and where != os.getpid()
+        assert pool._asides == []  # joined once read
+    finally:
+        pool.close()
+
+
+def test_an_error_aside_is_raised_where_it_is_read(pool_always: None) -> None:
+    pool = Pool(2)
+    try:
+        list(pool.map(abs, [-1]))
+        with pytest.raises(RenderError, match="refused 3"):
+            pool.aside(_refuse, 3)()
+        with pytest.raises(ExecutorError, match="a worker process died"):
+            pool.aside(_die, 5)()
+    finally:
+        pool.close()
+
+
+def test_an_aside_nobody_read_is_stopped_with_the_pool(pool_always: None) -> None:
+    pool = Pool(2)
+    list(pool.map(abs, [-1]))
+    pool.aside(_where, 1)
+    child = pool._asides[0]
+    pool.close()
+    assert not child.is_alive() and pool._asides == []
+
+
+def test_inline_aside_runs_when_read() -> None:
+    ran: list[int] = []
+    later = Inline().aside(ran.append, 1)
+    assert ran == []
+    later()
+    assert ran == [1]
+
+
+def test_the_pdf_printed_beside_is_the_same_bytes(tmp_path: Path, pool_always: None) -> None:
+    """The PDF is printed in a forked copy of the build once its pool runs."""
+    built = {}
+    for jobs in (1, 2):
+        config = _project(tmp_path / str(jobs))
+        out = config.parent / "out"
+        args = ["build", "-c", str(config), "-o", str(out), "--date", DAY, "-f", "pdf"]
+        result = CliRunner().invoke(main, [*args, "--jobs", str(jobs)])
+        assert result.exit_code == 0, result.output
+        built[jobs] = (out / f"briefing-{DAY}.pdf").read_bytes()
+    assert built[1].startswith(b"%PDF") and built[1] == built[2]
