@@ -158,7 +158,7 @@ def analyze(
     day = on or config.briefing.date or config.briefing.today()
     zone = ZoneInfo(config.briefing.timezone)
     window = _window(config.briefing, day, now or datetime.now(zone))
-    handed = [sources.collect(loaded, window, zone, check)]  # no reference kept here
+    handed = [sources.collect(loaded, window, zone, check, executor)]  # no reference kept here
     with _collector_paused():
         return _analyze(
             loaded,

@@ -12,8 +12,10 @@ work for it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor as _Pool
@@ -116,7 +118,9 @@ class Pool:
         if self._pool is None and (len(items) if units is None else units) < POOL_MIN_ITEMS:
             return Inline().map(func, items)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=_context(), initializer=_worker_start
+            )
         return _unbroken(self._pool.map(func, items))
 
     def aside(self, func: Callable[..., R], *args: Any, **kwargs: Any) -> Callable[[], R]:
@@ -185,10 +189,21 @@ def _unbroken(results: Iterator[R]) -> Iterator[R]:
 def _context() -> Any:
     """Fork where it is safe and cheap (Linux): a worker starts with every module the
     build has imported and none of the import time; elsewhere the platform's default.
-    The build forks after the sources are read, when no other thread runs."""
+    The build forks once the sources are fetched, when no fetch is left running (to
+    parse the feeds, from a thread that runs no event loop), or when it first reads."""
     if sys.platform == "linux":
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()  # pragma: no cover
+
+
+def _worker_start() -> None:
+    """A worker as it would be forked inside the analysis, wherever it was forked: the
+    cyclic collector paused (build._collector_paused: the analysis makes no cycles), and
+    Ctrl-C handled as Python does, not by the event loop of the sources' fetching, which
+    a worker forked during it inherits with no loop to run it."""
+    gc.disable()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.set_wakeup_fd(-1)
 
 
 class Dask:
