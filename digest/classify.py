@@ -8,15 +8,18 @@ in ``digest explain`` and tunes the config; nothing here knows any story.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from .config import ClassifyConfig, SectionConfig
 from .models import Hit, Role, Scored, Sentence
-from .text import Stemmer, adjunct_spans, learnable, token_offsets, tokens
+from .text import Stemmer, adjunct_spans, learnable, token_offsets
 
 OTHER = "other"
+_ZERO = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,14 @@ class Classifier:
                     if stem not in covered and not stem.isdigit():
                         term = Hit(section.id, f"~{stem}", (stem,), settings.description_weight)
                         self._index[stem].append(term)
+        weights = (
+            settings.heading_weight,
+            settings.context_weight,
+            *(hit.weight for hits in self._index.values() for hit in hits),
+        )
+        # finite weights: a section no vote reaches gains exactly 0.0 (``_score`` skips it)
+        self._plain = all(math.isfinite(w) for w in weights)
+        self._shared = _Shared(all(w >= 0 for w in weights))
 
     def match(self, text: str) -> Match:
         """Each term counts once per sentence, and a phrase hides the words inside it.
@@ -61,13 +72,12 @@ class Classifier:
         Repetition is style, not relevance; and "critical minerals" should not also
         score as "minerals" in the same place.
         """
-        words = tokens(text)
-        to_stem = self.stemmer.stem
-        stems = [to_stem(w) for w in words]
+        words, stems = self.stemmer.analysed(text)
         read = learnable(words, stems) if self.settings.learn else ()
         spans: list[tuple[int, int, Hit]] = []
-        for i, stem in enumerate(stems):
-            for term in self._index.get(stem, ()):
+        starting = list(map(self._index.get, stems))  # the terms each word may start
+        for i in compress(range(len(stems)), starting):  # only where some term starts
+            for term in starting[i]:  # type: ignore[union-attr]
                 n = len(term.stems)
                 if tuple(stems[i : i + n]) == term.stems:
                     spans.append((i, i + n, term))
@@ -104,6 +114,8 @@ class Classifier:
         for i, sentence in enumerate(sentences):
             if sentence.role is Role.HEADING:
                 heading_scores[(sentence.source_id, sentence.doc_id, sentence.text)] = own[i].scores
+        # each heading's vote made once, not once for every sentence under it
+        heading_votes = {key: _vote(scores) for key, scores in heading_scores.items()}
 
         paragraphs: dict[tuple[str, str, int], list[int]] = defaultdict(list)
         for i, sentence in enumerate(sentences):
@@ -115,43 +127,56 @@ class Classifier:
         # its own vote: linear in the paragraph, however long a flattened article makes it
         votes = {i: _vote(own[i].scores) for key in paragraphs for i in paragraphs[key]}
         floor = self.settings.min_score
+        quiet = {i: max(own[i].scores.values(), default=0.0) < floor for i in votes}
         context: dict[tuple[str, str, int], _Paragraph] = {}
         for key, members in paragraphs.items():
             total: dict[str, float] = defaultdict(float)
             for i in members:
                 for section, v in votes[i].items():
                     total[section] += v
-            quiet = sum(1 for i in members if max(own[i].scores.values(), default=0) < floor)
-            context[key] = _Paragraph(len(members), dict(total), quiet)
+            context[key] = _Paragraph(len(members), dict(total), sum(quiet[i] for i in members))
         out: list[Scored] = []
+        nothing = self._shared.nothing
         for i, sentence in enumerate(sentences):
             if sentence.role is not Role.CONTENT:
-                out.append(Scored(sentence, OTHER, 0.0))
+                out.append(Scored(sentence, OTHER, 0.0, nothing))
                 continue
             key = (sentence.source_id, sentence.doc_id, sentence.paragraph)
-            out.append(self._score(i, sentence, context[key], own, heading_scores, votes[i]))
+            heading = heading_votes.get(
+                (sentence.source_id, sentence.doc_id, sentence.heading or "")
+            )
+            out.append(
+                self._score(sentence, context[key], own[i], heading or {}, votes[i], quiet[i])
+            )
         return out
+
+    def forget(self) -> None:
+        """Let go of the values shared between the sentences scored so far (see ``_Shared``)."""
+        self._shared = _Shared(self._shared.exact)
 
     def _score(
         self,
-        i: int,
         sentence: Sentence,
         paragraph: _Paragraph,
-        own: dict[int, Match],
-        heading_scores: dict[tuple[str, str, str], dict[str, float]],
+        match: Match,
+        heading: dict[str, float],
         vote: dict[str, float],
+        self_quiet: bool,
     ) -> Scored:
         settings = self.settings
-        match = own[i]
+        ids = self.section_ids
         total = dict(match.scores)
         reasons: list[str] = []
-        key = (sentence.source_id, sentence.doc_id, sentence.heading or "")
-        heading = _vote(heading_scores.get(key, {}))
         others = paragraph.size - 1
-        for section in self.section_ids:
-            from_heading = settings.heading_weight * heading.get(section, 0.0)
+        if self._plain:  # the sections neither the heading nor a neighbour votes for gain 0.0
+            touched = heading.keys() | paragraph.votes.keys() if others else heading.keys()
+        else:
+            touched = ids  # type: ignore[assignment]
+        heading_weight, context_weight = settings.heading_weight, settings.context_weight
+        for section in touched:
+            from_heading = heading_weight * heading.get(section, 0.0)
             from_context = (
-                settings.context_weight
+                context_weight
                 * max(0.0, paragraph.votes.get(section, 0.0) - vote.get(section, 0.0))
                 / others
                 if others
@@ -164,11 +189,10 @@ class Classifier:
         for section in hinted:  # on topic somewhere: lean towards the source's own sections
             total[section] += settings.hint_weight
 
-        self_quiet = max(match.scores.values(), default=0.0) < settings.min_score
         quiet = (paragraph.quiet - self_quiet) / others if others else 0.0
         raise_by = round(settings.quiet_weight * quiet, 4)
         threshold = settings.min_score + raise_by
-        best = max(self.section_ids, key=lambda s: (total[s], -self.section_ids.index(s)))
+        best = max(ids, key=total.__getitem__)  # the first of equals
         score = total[best]
         section = best if score >= threshold else OTHER
         reasons.extend(hit.label for hit in match.hits if hit.section == best)
@@ -185,16 +209,65 @@ class Classifier:
             reasons.append(f"below min_score {settings.min_score:g}")
             if raise_by:
                 reasons.append(f"+{raise_by:.2f} off-topic paragraph")
+        shared = self._shared
         return Scored(
             sentence=sentence,
             section=section,
-            score=round(score, 4),
-            scores={k: round(v, 4) for k, v in total.items()},
-            reasons=tuple(reasons),
-            threshold=round(threshold, 4),
+            score=shared.number(round(score, 4)),
+            scores=shared.scores(total),
+            reasons=shared.reasons(reasons),
+            threshold=shared.number(round(threshold, 4)),
             hits=match.hits,
             words=match.words,
         )
+
+
+class _Shared:
+    """Values many sentences hold alike (most scores are 0.0, and many sentences score
+    alike), held once: a run keeps every sentence's scores until its section is final.
+    Nobody changes a Scored's scores; a reader's are let go after each batch it reads.
+
+    ``exact``: no score is ever below zero (no term has a negative weight), so equal
+    scores are the same number (with a negative weight a score may round to -0.0, which
+    equals 0.0 but does not print as it: then nothing is shared but the reasons)."""
+
+    def __init__(self, exact: bool) -> None:
+        self.exact = exact
+        self.nothing: dict[str, float] = {}  # a sentence that is not content: never changed
+        self._numbers: dict[float, float] = {}
+        self._scores: dict[tuple[float, ...], dict[str, float]] = {}  # by the rounded scores
+        self._totals: dict[tuple[float, ...], dict[str, float]] = {}  # by the scores as summed
+        self._reasons: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._texts: dict[str, str] = {}
+
+    def number(self, x: float) -> float:
+        """``x``, or an equal number held already (never -0.0 for 0.0, or the reverse)."""
+        if x > 0.0:
+            return self._numbers.setdefault(x, x)
+        return _ZERO if x == 0.0 and math.copysign(1.0, x) > 0.0 else x
+
+    def scores(self, total: dict[str, float]) -> dict[str, float]:
+        """``total`` rounded to 4 places (sentences that score alike share the dict)."""
+        if not self.exact:
+            return {k: round(v, 4) for k, v in total.items()}
+        found = self._totals.get(raw := tuple(total.values()))
+        if found is None:  # not these numbers before: perhaps these numbers rounded
+            values = tuple([round(v, 4) for v in raw])
+            found = self._scores.get(values)
+            if found is None:
+                numbers = self._numbers
+                found = self._scores[values] = {
+                    k: numbers.setdefault(v, v) for k, v in zip(total, values, strict=True)
+                }
+            self._totals[raw] = found
+        return found
+
+    def reasons(self, reasons: list[str]) -> tuple[str, ...]:
+        found = self._reasons.get(shape := tuple(reasons))
+        if found is None:
+            texts = self._texts
+            found = self._reasons[shape] = tuple([texts.setdefault(r, r) for r in reasons])
+        return found
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ class Reader:
         try:
             return [tools.read(raw) for raw in batch]
         finally:
+            tools.classifier.forget()  # the scores its sentences share go with them
             if self.stemmer is None:  # a worker's: the words' stems stay, the texts go back
                 tools.stemmer.forget_texts()
 
@@ -123,7 +124,7 @@ class _Tools:
         for item in scored:
             text, role = item.sentence.text, item.sentence.role
             if role is Role.CONTENT or role is Role.TITLE:
-                stems[text] = tuple(self.stemmer.content_stems(text))
+                stems[text] = self.stemmer.content(text)  # the stemmer's own: no copy
             if role is Role.CONTENT and text not in quantities:
                 parsed = parse_quantities(text)
                 if parsed:  # most state none: the build knows that of a sentence not here

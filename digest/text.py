@@ -54,6 +54,11 @@ _STRAIGHT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; "U.S." becomes "us", so it matches "US"."""
+    if text.isascii():  # most text: lower-cased whole, the tokens are the same (no "’" either)
+        return [
+            t.replace(".", "") if "." in t and t[0].isalpha() else t
+            for t in _TOKEN.findall(text.lower())
+        ]
     return [
         t.replace(".", "").lower() if "." in t and t[0].isalpha() else t.lower()
         for t in _TOKEN.findall(text.replace("’", "'"))
@@ -107,10 +112,16 @@ MOOD = frozenset("if would could might may unless not no never".split())
 def learnable(words: Sequence[str], stems: Sequence[str]) -> tuple[str, ...]:
     """What the learned layer reads of a text, from its ``tokens`` and their stems:
     content stems of three letters or more, then mood words, each once."""
-    found = [s for w, s in zip(words, stems, strict=True) if w not in STOPWORDS]
-    found = [s for s in found if len(s) > 2 and s.isalpha()]
-    found += [w for w in words if w in MOOD]
+    found = [
+        s
+        for w, s in zip(words, stems, strict=True)
+        if w not in STOPWORDS and len(s) > 2 and s.isalpha()
+    ]
+    found += [_MOOD[w] for w in words if w in _MOOD]  # the set's own string, not the token's
     return tuple(dict.fromkeys(found))
+
+
+_MOOD = {w: w for w in MOOD}
 
 
 class Stemmer:
@@ -136,23 +147,40 @@ class Stemmer:
         return str(self._stemmer.stemWord(word))
 
     def stems(self, text: str) -> list[str]:
-        return [self.stem(t) for t in tokens(text)]
+        return list(map(self.stem, tokens(text)))
 
-    def content_stems(self, text: str) -> list[str]:
+    def analysed(self, text: str) -> tuple[list[str], list[str]]:
+        """``tokens(text)`` and their stems, the text's content stems kept on the way:
+        what classification reads of a sentence, and then the reading stage (one pass
+        over the text for both)."""
+        words = tokens(text)
+        stems = list(map(self.stem, words))
+        if text not in self._content:
+            kept = zip(words, stems, strict=True)
+            self._content[text] = tuple([s for w, s in kept if w not in STOPWORDS])
+        return words, stems
+
+    def content(self, text: str) -> tuple[str, ...]:
+        """The content stems of ``text``: its tokens' stems but stop words'. The tuple
+        the stemmer keeps, not a copy (the reading stage hands it on)."""
         found = self._content.get(text)
         if found is None:
             stem = self.stem
             found = tuple([stem(t) for t in tokens(text) if t not in STOPWORDS])
             self._content[text] = found
-        return list(found)
+        return found
+
+    def content_stems(self, text: str) -> list[str]:
+        return list(self.content(text))
 
     def remember(self, known: Mapping[str, tuple[str, ...]]) -> None:
         """Content stems made elsewhere (by a worker), so this run does not make them again;
         each stem held once, as if stemmed here (each batch from a worker brings its own
         copy of every word it holds)."""
-        held = self._held
+        held, content = self._held, self._content
         for text, stems in known.items():
-            self._content[text] = tuple([held.setdefault(s, s) for s in stems])
+            if content.get(text) is not stems:  # not this stemmer's own (read in this process)
+                content[text] = tuple([held.setdefault(s, s) for s in stems])
 
     def forget_texts(self) -> None:
         """Let the texts' stems go (a worker's, once sent); the words' stems stay."""
