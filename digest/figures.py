@@ -29,7 +29,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import style
 from .classify import OTHER
@@ -160,14 +160,21 @@ _NUMBER, _DIGIT = 1, 2
 @dataclass(frozen=True)
 class _Needs:
     """What a pattern cannot match without, so that a sentence lacking it skips the pattern
-    (most sentences state no number: running every pattern on each was most of the time)."""
+    (most sentences state no number: running every pattern on each was most of the time).
+
+    A gate is a tuple of strings one of which the folded, lower-cased text must hold, and,
+    unless the strings say all the gate does, a regex it must then match there: the
+    strings are looked for first, which costs a small part of a regex search."""
 
     number: int  # _NUMBER: digits or a number word; _DIGIT: digits; 0: neither
-    gates: tuple[re.Pattern[str], ...]  # each must be found in the folded, lower-cased text
+    gates: tuple[_Gate, ...]
 
 
-def _needs(number: int, *gates: str) -> _Needs:
-    return _Needs(number, tuple(re.compile(g) for g in gates))
+_Gate = tuple[tuple[str, ...], re.Pattern[str] | None]
+
+
+def _needs(number: int, *gates: tuple[tuple[str, ...], str | None]) -> _Needs:
+    return _Needs(number, tuple((hints, re.compile(g) if g else None) for hints, g in gates))
 
 
 def _any(*strings: str) -> str:
@@ -179,131 +186,144 @@ def _word(*words: str) -> str:
 
 
 _UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
-_MONTHS_ANY = _any(*(m.lower() for m in _MONTHS), *(a.lower() for a in _MONTH_ABBR))
-_DURATION_WORDS = _word(
-    *(w + s for w in ("second", "sec", "minute", "min", "hour", "hr") for s in ("", "s")),
-    *(w + s for w in ("day", "week", "month", "year", "decade") for s in ("", "s")),
-)
-_MEASURE_ANY = _any(
+_MONTH_WORDS = (*(m.lower() for m in _MONTHS), *(a.lower() for a in _MONTH_ABBR))
+_DURATION_UNITS = (*("second", "sec", "minute", "min", "hour", "hr"), *_UNITS[2:])
+_DURATION_WORDS = _word(*(w + s for w in _DURATION_UNITS for s in ("", "s")))
+_MEASURE_WORDS = (
     *("mph", "km", "kph", "mile", "kilometres", "kilometers", "metres", "meters", "feet"),
     *("foot", "inches", "tonnes", "tons", "barrels", "acres", "hectares", "degrees"),
 )
-_CODES_ANY = _any(*(c.lower() for c in _CODES.split("|")))  # "USD5": no word boundary
-
+_CODE_WORDS = tuple(c.lower() for c in _CODES.split("|"))  # "USD5": no word boundary
+_CURRENCY_WORDS = ("dollars", "euro", "yen", "yuan", "renminbi", "rupees", "rubles", "roubles")
+_HALF_HINT = ("half",)
 _I = re.IGNORECASE
-_PATTERNS: tuple[tuple[str, _Needs, re.Pattern[str]], ...] = (
+
+# The patterns that ignore case are written in lower case and run on the folded,
+# lower-cased text (the same length, each character where it was): a regex that
+# ignores case tries each alternative in full where a case-sensitive one skips those
+# whose first letter differs, which is most of the time a sentence takes here.
+_LOW = True
+_PATTERNS: tuple[tuple[str, _Needs, re.Pattern[str], bool], ...] = (
     (
         "money",
-        _needs(_DIGIT, rf"[$€£¥₹₩]|{_CODES_ANY}"),
+        _needs(_DIGIT, (("$", "€", "£", "¥", "₹", "₩", *_CODE_WORDS), None)),
         re.compile(
-            rf"(?<![\w.]){_APPROX}(?P<cur>US\$|A\$|C\$|HK\$|S\$|NZ\$|R\$|CN¥|\$|€|£|¥|₹|₩"
-            rf"|(?:{_CODES})\s?)\s?(?P<num>{_DIGITS})(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b"
-            rf"|\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?",
-            _I,
+            rf"(?<![\w.]){_APPROX}(?P<cur>us\$|a\$|c\$|hk\$|s\$|nz\$|r\$|cn¥|\$|€|£|¥|₹|₩"
+            rf"|(?:{_CODES.lower()})\s?)\s?(?P<num>{_DIGITS})(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b"
+            rf"|\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?"
         ),
+        _LOW,
     ),
     (
         "money",
         _needs(
             _NUMBER,
-            rf"{_word('dollars', 'euro', 'euros', 'yen', 'yuan', 'renminbi')}"
-            rf"|{_word('rupees', 'rubles', 'roubles')}|{_CODES_ANY}",
+            (
+                (*_CURRENCY_WORDS, *_CODE_WORDS),
+                rf"{_word('dollars', 'euro', 'euros', 'yen', 'yuan', 'renminbi')}"
+                rf"|{_word('rupees', 'rubles', 'roubles')}|{'|'.join(_CODE_WORDS)}",
+            ),
         ),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}(?:\s?(?P<abbr>bn|mn|tn|trn|b|m|k)\b|{_SCALE})"
-            rf"\s+(?P<cur>(?:US\s+)?dollars|euros?|yen|yuan|renminbi"
-            rf"|rupees|rubles|roubles|{_CODES})\b",
-            _I,
+            rf"\s+(?P<cur>(?:us\s+)?dollars|euros?|yen|yuan|renminbi"
+            rf"|rupees|rubles|roubles|{_CODES.lower()})\b"
         ),
+        _LOW,
     ),
     (
         "percent",
-        _needs(_NUMBER, "%|cent|pct|basis"),
+        _needs(_NUMBER, (("%", "cent", "pct", "basis"), None)),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}(?:\s?%|\s+per\s?cent\b|\s+pct\b"
-            rf"|\s+(?P<points>percentage|basis)\s+points?\b)",
-            _I,
+            rf"|\s+(?P<points>percentage|basis)\s+points?\b)"
         ),
+        _LOW,
     ),
     (
         "duration",
-        _needs(_NUMBER, _DURATION_WORDS),
+        _needs(_NUMBER, (_DURATION_UNITS, _DURATION_WORDS)),
         re.compile(
-            rf"{_LB}{_APPROX}{_NUM}{_HALF}(?:\s+|-)(?P<unit>seconds?|secs?|minutes?|mins?|hours?"
-            rf"|hrs?|days?|weeks?|months?|years?|decades?)(?:-long)?\b(?!-old)",
-            _I,
+            rf"{_LB}{_APPROX}{_NUM}{_HALF}(?:\s+|-)(?P<unit>seconds?|secs?|minutes?|mins?"
+            rf"|hours?|hrs?|days?|weeks?|months?|years?|decades?)(?:-long)?\b(?!-old)"
         ),
+        _LOW,
     ),
     (
         "duration",  # "an hour and a half"
-        _needs(0, r"and\s+a\s+half"),
+        _needs(0, (_HALF_HINT, r"and\s+a\s+half")),
         re.compile(
             rf"\b{_APPROX}(?:an?|one)\s+(?P<unit>minute|hour|day|week|month|year)"
-            rf"(?P<half>\s+and\s+a\s+half)\b",
-            _I,
+            rf"(?P<half>\s+and\s+a\s+half)\b"
         ),
+        _LOW,
     ),
     (
         "duration",  # "for an hour", "nearly a week"
-        _needs(0, rf"\ban?\s+{_word(*_UNITS)}"),
+        _needs(0, (_UNITS, rf"\ban?\s+{_word(*_UNITS)}")),
         re.compile(
             rf"(?:(?<=\bfor )|(?<=\blasted )|(?<=\blasting )|(?<=\btook )"
             rf"|\b(?:{_APPROX_WORDS})\s+)an?\s+(?P<unit>minute|hour|day|week|month|year|decade)"
-            rf"\b(?!-)",
-            _I,
+            rf"\b(?!-)"
         ),
+        _LOW,
     ),
     (
         "duration",  # "half an hour"
-        _needs(0, r"half\s+an?\s"),
-        re.compile(rf"\b{_APPROX}(?P<half>half)\s+an?\s+(?P<unit>minute|hour|day)\b", _I),
+        _needs(0, (_HALF_HINT, r"half\s+an?\s")),
+        re.compile(rf"\b{_APPROX}(?P<half>half)\s+an?\s+(?P<unit>minute|hour|day)\b"),
+        _LOW,
     ),
     (
         "duration",  # "a half-hour", "an hour-long"
-        _needs(0, "half-|-long"),
+        _needs(0, (("half-", "-long"), None)),
         re.compile(
             r"\b(?:an?\s+)?(?:(?P<half>half)-(?P<unit>hour|day)|(?P<unit1>hour|day|week|month"
-            r"|year)-long)\b",
-            _I,
+            r"|year)-long)\b"
         ),
+        _LOW,
     ),
     (
         "measure",
-        _needs(_NUMBER, _MEASURE_ANY),
+        _needs(_NUMBER, (_MEASURE_WORDS, None)),
         re.compile(
             rf"{_LB}{_APPROX}{_NUM}{_SCALE}[\s-]?(?P<unit>mph|km/h|kph|miles?|kilometres|kilometers"
-            rf"|km|metres|meters|feet|foot|inches|tonnes|tons|barrels|acres|hectares|degrees)\b",
-            _I,
+            rf"|km|metres|meters|feet|foot|inches|tonnes|tons|barrels|acres|hectares|degrees)\b"
         ),
+        _LOW,
     ),
     (
         "date",  # "mid-May", "early June 2025"
-        _needs(0, "early|mid|late", _MONTHS_ANY),
+        _needs(0, (("early", "mid", "late"), None), (_MONTH_WORDS, None)),
         re.compile(
             rf"\b(?P<part>(?i:early|mid|late))[\s-](?P<month>{_MONTH})(?:\s+(?P<year>(?:19|20)\d\d))?"
             rf"(?!\w)"
         ),
+        not _LOW,
     ),
     (
         "date",  # "June 5", "June 5, 2025"
-        _needs(_DIGIT, _MONTHS_ANY),
+        _needs(_DIGIT, (_MONTH_WORDS, None)),
         re.compile(
             rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
             rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?![\w%])"
         ),
+        not _LOW,
     ),
     (
         "date",  # "5 June 2025"
-        _needs(_DIGIT, _MONTHS_ANY),
+        _needs(_DIGIT, (_MONTH_WORDS, None)),
         re.compile(
             rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})"
             rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?!\w)"
         ),
+        not _LOW,
     ),
     (
         "date",
-        _needs(_DIGIT, _MONTHS_ANY),
+        _needs(_DIGIT, (_MONTH_WORDS, None)),
         re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"),
+        not _LOW,
     ),
     (
         "year",
@@ -312,8 +332,9 @@ _PATTERNS: tuple[tuple[str, _Needs, re.Pattern[str]], ...] = (
             rf"{_LB}(?:(?P<part>(?i:early|mid|late))[\s-])?(?P<year>(?:1[89]|20)\d\d)"
             rf"(?![\w%]|[.,]\d)"
         ),
+        not _LOW,
     ),
-    ("count", _needs(_NUMBER), re.compile(rf"{_LB}{_APPROX}{_NUM}{_SCALE}(?=\s+\S)", _I)),
+    ("count", _needs(_NUMBER), re.compile(rf"{_LB}{_APPROX}{_NUM}{_SCALE}(?=\s+\S)"), _LOW),
 )
 
 _TIME_REFERENCE = re.compile(r"\s+(?:ago|earlier|later|before|after|old)\b", _I)
@@ -334,18 +355,22 @@ _ANY_DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(_word(*_WORD_VALUES))
 # Letters that IGNORECASE matches to an ASCII letter but ``str.lower`` does not make one.
 _FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
-# The patterns a sentence with no number (0), a number word (_NUMBER) or digits may match.
+_GATES = tuple(dict.fromkeys(g for _, needs, _, _ in _PATTERNS for g in needs.gates))
+# The patterns a sentence with no number (0), a number word (_NUMBER) or digits may match,
+# each with its gates by their place in _GATES (several patterns share one: it is looked
+# for once a sentence).
 _PATTERNS_BY_NUMBER = {
     have: tuple(
-        (priority, kind, needs.gates, regex)
-        for priority, (kind, needs, regex) in enumerate(_PATTERNS)
+        (priority, kind, tuple(_GATES.index(g) for g in needs.gates), regex, low)
+        for priority, (kind, needs, regex, low) in enumerate(_PATTERNS)
         if needs.number <= have
     )
     for have in (0, _NUMBER, _DIGIT)
 }
+_NUMBER_WORDS: _Gate = (tuple(_WORD_VALUES), _NUMBER_WORD)
 # What a sentence with no number needs for any pattern to match: "half an hour", "mid-May".
-_WORDS_ONLY = re.compile(
-    "|".join(f"(?:{gates[0].pattern})" for _, _, gates, _ in _PATTERNS_BY_NUMBER[0])
+_WORDS_ONLY = tuple(
+    dict.fromkeys(h for _, _, gates, _, _ in _PATTERNS_BY_NUMBER[0] for h in _GATES[gates[0]][0])
 )
 
 
@@ -363,29 +388,31 @@ def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
     low = (text if text.isascii() else text.translate(_FOLD)).lower()
     if _ANY_DIGIT.search(text) is not None:
         patterns = _PATTERNS_BY_NUMBER[_DIGIT]
-    elif _NUMBER_WORD.search(low) is not None:
+    elif _holds(low, _NUMBER_WORDS):
         patterns = _PATTERNS_BY_NUMBER[_NUMBER]
-    elif _WORDS_ONLY.search(low) is not None:
+    elif _holds(low, (_WORDS_ONLY, None)):
         patterns = _PATTERNS_BY_NUMBER[0]
     else:
         return []  # most sentences
-    gated: dict[re.Pattern[str], bool] = {}  # gates some patterns share: looked for once
+    gated: dict[int, bool] = {}  # gates some patterns share: looked for once
     found: list[tuple[int, int, int, Quantity]] = []
-    for priority, kind, gates, regex in patterns:
+    for priority, kind, gates, regex, on_low in patterns:
         passed = True
         for gate in gates:
             hit = gated.get(gate)
             if hit is None:
-                hit = gated[gate] = gate.search(low) is not None
+                hit = gated[gate] = _holds(low, _GATES[gate])
             if not hit:
                 passed = False
                 break
         if not passed:
             continue
-        for match in regex.finditer(text):
+        for match in regex.finditer(low if on_low else text):
             quantity = _build(kind, match, text)
             if quantity is not None:
                 found.append((match.start(), -(match.end() - match.start()), priority, quantity))
+    if not found:
+        return []
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     out: list[tuple[Quantity, int, int]] = []
     taken = 0
@@ -394,6 +421,15 @@ def parse_quantities(text: str) -> list[tuple[Quantity, int, int]]:
             out.append((quantity, start, start - negative_length))
             taken = start - negative_length
     return out
+
+
+def _holds(low: str, gate: _Gate) -> bool:
+    """Whether the folded, lower-cased text passes a gate (see ``_Needs``)."""
+    hints, regex = gate
+    for hint in hints:
+        if hint in low:
+            return regex is None or regex.search(low) is not None
+    return False
 
 
 def _number(text: str) -> float:
@@ -406,9 +442,13 @@ def _number(text: str) -> float:
 
 
 def _build(kind: str, match: re.Match[str], text: str) -> Quantity | None:
-    """The Quantity a pattern's match states, or None when the match is not one after all."""
-    written = match.group()
-    groups = match.groupdict()
+    """The Quantity a pattern's match states, or None when the match is not one after all.
+    ``match`` may be on the lower-cased text: what it matched is read from ``text``."""
+    written = text[match.start() : match.end()]
+    groups: dict[str, Any] = {  # as ``match.groupdict()`` types them
+        name: text[match.start(name) : match.end(name)] if match.start(name) >= 0 else None
+        for name in match.re.groupindex
+    }
     if kind == "money":
         value = _number(groups["num"])
         scale = groups.get("abbr") or groups.get("scale")

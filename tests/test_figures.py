@@ -121,6 +121,17 @@ def test_not_quantities(text: str) -> None:
     assert parse_quantities(text) == []
 
 
+def test_forms_are_read_in_any_case_and_kept_as_written() -> None:
+    # the patterns that ignore case run on the lower-cased text: what they read is the text's
+    assert one("ABOUT 40 PER CENT") == Quantity(40, "percent", "ABOUT 40 PER CENT")
+    assert one("Nearly US$5 Billion") == Quantity(5e9, "USD", "Nearly US$5 Billion")
+    assert one("An Hour And A Half") == Quantity(90, "minute", "An Hour And A Half")
+    assert one("TWENTY-FIVE Envoys") == Quantity(25, "count", "TWENTY-FIVE")
+    # letters that ignoring case matches to ASCII though lower-casing does not
+    assert one("ſome 30 days").text == "ſome 30 days"
+    assert one("İt grew 12 pct") == Quantity(12, "percent", "12 pct")
+
+
 def test_approximations_are_kept_as_written() -> None:
     assert one("up to 145 percent").text == "up to 145 percent"
     assert one("approximately $300 billion").value == 3e11
