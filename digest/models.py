@@ -6,6 +6,7 @@ be tested alone and no object accumulates everyone's state.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -119,6 +120,23 @@ class Document:
     url: str | None = None
     published: datetime | None = None
     author: str | None = None
+
+    @functools.cached_property
+    def digests(self) -> Digests:
+        """What screening and the state store know this document by, made once (by the
+        worker that read it, which asks first): a copy made with ``replace`` makes its own."""
+        from .screen import digests  # screening imports this module
+
+        return digests(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Digests:
+    """A document's keys: its canonical URL, and hashes of its case-folded words."""
+
+    url_key: str | None  # "url:<canonical URL>", for a web document
+    text_key: str | None  # "text:<sha256>" of the words outside titles, if there are enough
+    content_hash: str  # "sha256:<...>": the same words, or the titles' if there is nothing else
 
 
 @dataclass(frozen=True, slots=True)  # one per sentence of the run: no __dict__ each

@@ -118,6 +118,7 @@ class _Tools:
             return Read(raw.source_id, failure=found)
         if not found.blocks:
             return Read(raw.source_id)
+        found.digests  # noqa: B018 - made here, on the worker; the Document carries them home
         scored = self.classifier.classify(normalize.normalize(found, self.rules))
         stems: dict[str, tuple[str, ...]] = {}
         quantities: dict[str, Parsed] = {}

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta, tzinfo
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .models import Document, SourceStatus, Status, Window
+from .models import Digests, Document, SourceStatus, Status, Window
 
 _WORD = re.compile(r"\w+")
 # trackers news sites add that courlan's list lacks (CNBC, NYT, MSN, Guardian, …)
@@ -106,19 +106,25 @@ def _once(
 
 
 def _keys(document: Document) -> list[str]:
-    keys = []
+    found = document.digests
+    return [k for k in (found.url_key, found.text_key) if k is not None]
+
+
+def digests(document: Document) -> Digests:
+    """``Document.digests``: the keys of ``_keys`` and the state store's content hash (see
+    ``state.content_hash``), which hash the same words but for a document of titles only."""
+    url_key = None
     if document.url and document.url.startswith(("http://", "https://")):
-        keys.append("url:" + canonical_url(document.url))
-    words = [
-        w.casefold()
-        for b in document.blocks
-        if b.kind != "title"
-        for line in b.lines
-        for w in _WORD.findall(line)
-    ]
-    if len(words) >= _MIN_FINGERPRINT_WORDS:
-        keys.append("text:" + hashlib.sha256(" ".join(words).encode()).hexdigest())
-    return keys
+        url_key = "url:" + canonical_url(document.url)
+    blocks = [b for b in document.blocks if b.kind != "title"]
+    words = [w.casefold() for b in blocks for line in b.lines for w in _WORD.findall(line)]
+    digest = hashlib.sha256(" ".join(words).encode()).hexdigest()
+    text_key = "text:" + digest if len(words) >= _MIN_FINGERPRINT_WORDS else None
+    if not blocks:
+        titles = document.blocks
+        words = [w.casefold() for b in titles for line in b.lines for w in _WORD.findall(line)]
+        digest = hashlib.sha256(" ".join(words).encode()).hexdigest()
+    return Digests(url_key, text_key, "sha256:" + digest)
 
 
 def _size(document: Document) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -42,7 +41,6 @@ POLICIES: tuple[Repeated, ...] = ("show", "mark", "hide")
 _IDS_PER_QUERY = 500  # well under SQLite's limit on a statement's parameters
 MIN_STEMS = 3  # a text with fewer content stems ("Markets", "Read more") proves no repeat
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another writer before giving up
-_WORD = re.compile(r"\w+")
 
 # Each entry upgrades the schema from version i to i + 1. Append only: never edit a
 # released entry, since files in the field are already at that version.
@@ -714,17 +712,14 @@ def _digest(stems: Sequence[str]) -> str:
 def document_key(document: Document) -> str:
     """``url:<canonical URL>`` for a web document, else ``doc:<source id>:<document id>``
     (a feed entry's GUID, a file's path)."""
-    if document.url and document.url.startswith(("http://", "https://")):
-        return "url:" + canonical_url(document.url)
-    return f"doc:{document.source_id}:{document.doc_id}"
+    url_key = document.digests.url_key  # made once a document (see ``screen.digests``)
+    return url_key if url_key is not None else f"doc:{document.source_id}:{document.doc_id}"
 
 
 def content_hash(document: Document) -> str:
     """A hash of the document's words, case folded (the title aside, as sites rewrite
     titles); the same text under another URL has the same hash."""
-    blocks = [b for b in document.blocks if b.kind != "title"] or list(document.blocks)
-    words = [w.casefold() for b in blocks for line in b.lines for w in _WORD.findall(line)]
-    return "sha256:" + hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+    return document.digests.content_hash  # made once a document (see ``screen.digests``)
 
 
 # ---------------------------------------------------------------------- policy

@@ -117,3 +117,31 @@ def test_failed_status_is_left_alone() -> None:
     failed = SourceStatus("z", Status.FAILED, reason="HTTP 404 Not Found")
     _, [status] = screen([], [failed], Window.ending(END, timedelta(hours=1)), UTC)
     assert status == failed
+
+
+def test_digests_are_the_keys_screening_and_the_state_store_read() -> None:
+    import hashlib
+    import pickle
+    from dataclasses import replace
+
+    from digest import state
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    words = LONG.casefold()
+    title = Block("title", ("The Title",))
+    web = Document(
+        "s", "1", "1", (title, Block("paragraph", (LONG,))), url="https://x.org/a?utm_source=r"
+    )
+    assert web.digests.url_key == state.document_key(web) == "url:https://x.org/a"
+    assert web.digests.text_key == "text:" + sha(words)  # the title aside
+    assert state.content_hash(web) == "sha256:" + sha(words)
+    titles_only = Document("s", "2", "2", (title,))
+    assert state.document_key(titles_only) == "doc:s:2"
+    assert titles_only.digests.text_key is None  # too short, and no words but the title's
+    assert state.content_hash(titles_only) == "sha256:" + sha("the title")
+    # made once, carried by a pickled copy (from a worker), made again for a changed copy
+    assert pickle.loads(pickle.dumps(web)).__dict__["digests"] == web.digests
+    assert replace(web, url=None).digests.url_key is None
+    assert replace(web, blocks=(title,)).digests.content_hash == "sha256:" + sha("the title")
