@@ -441,6 +441,12 @@ def _number(text: str) -> float:
     return float(sum(_WORD_VALUES[w] for w in words))
 
 
+def _key(word: str) -> str:
+    """A matched word as the tables spell it: the patterns match ``ſ``, ``ı`` and ``İ``
+    as s and i (they run on folded text), so the lookups fold them too."""
+    return (word if word.isascii() else word.translate(_FOLD)).lower()
+
+
 def _build(kind: str, match: re.Match[str], text: str) -> Quantity | None:
     """The Quantity a pattern's match states, or None when the match is not one after all.
     ``match`` may be on the lower-cased text: what it matched is read from ``text``."""
@@ -452,39 +458,39 @@ def _build(kind: str, match: re.Match[str], text: str) -> Quantity | None:
     if kind == "money":
         value = _number(groups["num"])
         scale = groups.get("abbr") or groups.get("scale")
-        cur = re.sub(r"\s+", " ", groups["cur"].strip().lower())
+        cur = re.sub(r"\s+", " ", _key(groups["cur"].strip()))
         unit = _CURRENCY.get(cur, cur.upper())
-        return Quantity(value * _SCALES[scale.lower()] if scale else value, unit, written)
+        return Quantity(value * _SCALES[_key(scale)] if scale else value, unit, written)
     if kind == "percent":
         value = _number(groups["num"])
-        points = (groups.get("points") or "").lower()
+        points = _key(groups.get("points") or "")
         if points == "basis":
             return Quantity(value / 100, "percentage_points", written)
         return Quantity(value, "percentage_points" if points else "percent", written)
     if kind == "duration":
         if _TIME_REFERENCE.match(text, match.end()):
             return None  # "two weeks ago" is a time, not a length
-        word = (groups.get("unit") or groups.get("unit1") or "").lower().rstrip("s")
+        word = _key(groups.get("unit") or groups.get("unit1") or "").rstrip("s")
         unit, factor = _DURATIONS[word]
         num = groups.get("num")
         half = groups.get("half")
         if num is not None:
             value = _number(num) + (0.5 if half else 0.0)
-        elif half and half.strip().lower() == "half":
+        elif half and _key(half.strip()) == "half":
             value = 0.5
         else:
             value = 1.5 if half else 1.0
         return Quantity(value * factor, unit, written)
     if kind == "measure":
-        value = _number(groups["num"]) * _SCALES.get((groups.get("scale") or "").lower(), 1.0)
-        return Quantity(value, _MEASURES[groups["unit"].lower()], written)
+        value = _number(groups["num"]) * _SCALES.get(_key(groups.get("scale") or ""), 1.0)
+        return Quantity(value, _MEASURES[_key(groups["unit"])], written)
     if kind == "date":
         month_name = groups["month"]
         month = _MONTH_ABBR.get(month_name) or _MONTHS.index(month_name) + 1
         day = (
             int(groups["day"])
             if groups.get("day")
-            else _PART_DAY.get((groups.get("part") or "").lower(), 0)
+            else _PART_DAY.get(_key(groups.get("part") or ""), 0)
         )
         year = int(groups["year"]) if groups.get("year") else 0
         if not 0 <= day <= 31:
@@ -493,7 +499,7 @@ def _build(kind: str, match: re.Match[str], text: str) -> Quantity | None:
     if kind == "year":
         return Quantity(float(groups["year"]), "year", written)
     # a count: only with a plural noun after it ("three U.S. envoys", "12,000 jobs")
-    value = _number(groups["num"]) * _SCALES.get((groups.get("scale") or "").lower(), 1.0)
+    value = _number(groups["num"]) * _SCALES.get(_key(groups.get("scale") or ""), 1.0)
     if value <= 1 or _count_noun(text, match.end()) is None:
         return None
     return Quantity(value, "count", written)

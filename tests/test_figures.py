@@ -130,6 +130,10 @@ def test_forms_are_read_in_any_case_and_kept_as_written() -> None:
     # letters that ignoring case matches to ASCII though lower-casing does not
     assert one("ſome 30 days").text == "ſome 30 days"
     assert one("İt grew 12 pct") == Quantity(12, "percent", "12 pct")
+    # and the words they match so are read as the letters they match (once a KeyError)
+    assert one("It took 30 ſeconds") == Quantity(0.5, "minute", "30 ſeconds")
+    assert one("3 thouſand jobs") == Quantity(3000, "count", "3 thouſand")
+    assert one("$5 BİLLION") == Quantity(5e9, "USD", "$5 BİLLION")
 
 
 def test_approximations_are_kept_as_written() -> None:
