@@ -41,6 +41,7 @@ import re
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 
@@ -193,7 +194,7 @@ def _collect(
         found = list(map(index.get, stems))
         if None in found:  # words not met before are numbered in the order they come
             found = [add(stem, len(index)) for stem in stems]
-        words.extend(found)
+        words.extend(cast(list[int], found))
     starts.append(len(words))
     width = len(keys)
     return _Rows(
