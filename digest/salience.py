@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from .figures import Parser, parse_quantities
 from .models import Item, Role, Sentence
@@ -99,7 +100,7 @@ class _Run:
     """What the signals need to know of the run's sentences."""
 
     articles: dict[tuple[str, str], _Article]
-    heard: dict[str, str | None]  # stem → the one source using it, None when several do
+    shared: frozenset[str]  # the stems more than one source uses
     idf: dict[str, float]
     quantities: Parser
 
@@ -133,7 +134,7 @@ def explainer(sentences: Sequence[Sentence], stemmer: Stemmer) -> Callable[[Item
 def _run(sentences: Iterable[Sentence], stemmer: Stemmer, quantities: Parser) -> _Run:
     titles: dict[tuple[str, str], set[str]] = {}
     ranks: dict[tuple[str, str], dict[int, int]] = {}
-    heard: dict[str, str | None] = {}
+    used: dict[str, set[str]] = {}  # source → the stems its sentences use
     df: Counter[str] = Counter()
     for s in sentences:
         key = (s.source_id, s.doc_id)
@@ -144,13 +145,13 @@ def _run(sentences: Iterable[Sentence], stemmer: Stemmer, quantities: Parser) ->
             rank[s.index] = len(rank)
             stems = set(stemmer.content_stems(s.text))
             df.update(stems)
-            for stem in stems:
-                if heard.setdefault(stem, s.source_id) != s.source_id:
-                    heard[stem] = None
+            used.setdefault(s.source_id, set()).update(stems)
+    sources = Counter(chain.from_iterable(used.values()))  # stem → the sources using it
+    shared = frozenset([stem for stem, count in sources.items() if count > 1])
     n = sum(len(r) for r in ranks.values())
     idf = {stem: math.log((n + 1) / (count + 1)) for stem, count in df.items()}
     articles = {key: _Article(frozenset(titles.get(key, ())), r) for key, r in ranks.items()}
-    return _Run(articles, heard, idf, quantities)
+    return _Run(articles, shared, idf, quantities)
 
 
 def signals(item: Item, run: _Run, stemmer: Stemmer) -> Signals:
@@ -164,7 +165,9 @@ def signals(item: Item, run: _Run, stemmer: Stemmer) -> Signals:
         if place is not None and place < LEAD_SENTENCES:
             lead = max(lead, LEAD / (1 + place))
         if article.title and c.text:
-            share = len(article.title & set(stemmer.content_stems(c.text))) / len(article.title)
+            share = len(article.title.intersection(stemmer.content_stems(c.text))) / len(
+                article.title
+            )
             title = max(title, TITLE * share)
     if lead:
         why.append(f"lead +{lead:g}")
@@ -194,7 +197,7 @@ def _echoed(item: Item, run: _Run, stemmer: Stemmer) -> float:
     total = sum(weights.values())
     if not total:
         return 0.0
-    return sum(w for s, w in weights.items() if s in run.heard and run.heard[s] is None) / total
+    return sum(w for s, w in weights.items() if s in run.shared) / total
 
 
 def _discount(item: Item) -> tuple[float, list[str]]:
