@@ -231,7 +231,7 @@ def _analyze(
     del heads
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     if config.classify.learn:
-        scored = learn.refine(scored, config.sections, config.classify, stemmer)
+        scored = learn.refine(scored, config.sections, config.classify, stemmer, explain=explain)
     scored = teach.apply(
         scored,
         loaded.examples,
