@@ -614,9 +614,6 @@ _HTML_SCHEME = _Scheme(
 )
 
 
-_WHITESPACE = re.compile(r"\s+")
-
-
 class _Builder:
     """Collects inline text until a block boundary, then emits it as one Block."""
 
@@ -628,7 +625,8 @@ class _Builder:
 
     def text(self, text: str | None, verbatim: bool) -> None:
         if text:
-            part = text if verbatim else _WHITESPACE.sub(" ", text)
+            # flush() squashes each line's spaces: only a line break must go here
+            part = text if verbatim or "\n" not in text else text.replace("\n", " ")
             self.parts.append(part)
             if "\n" in part:
                 self.line_has_text = bool(part.rpartition("\n")[2].strip())

@@ -7,8 +7,9 @@ heading, boilerplate line or sentence: nothing is silently dropped.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import ftfy
@@ -151,7 +152,7 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
     paragraph = 0
     has_title = any(b.kind == "title" for b in document.blocks)
     first_line = True
-    lowered = _lowered(document)
+    lowered = functools.cache(lambda: _lowered(document))  # this document's, when asked
 
     def emit(role: Role, text: str) -> None:
         out.append(
@@ -185,7 +186,7 @@ def normalize(document: Document, rules: Rules) -> list[Sentence]:
         ):
             if kind is Role.CONTENT:
                 paragraph += 1
-                for role, piece in pieces(text, rules, lowered=lowered):
+                for role, piece in _pieces(text, rules, lowered):
                     emit(role, piece)
                     if role is Role.HEADING:
                         heading = piece
@@ -362,6 +363,12 @@ _AUTHOR_NOTE = re.compile(r"(?:The\s+)?(?:author|writer)s?\s+(?:is|are|was)\s+\S
 def pieces(text: str, rules: Rules, *, lowered: bool = False) -> list[tuple[Role, str]]:
     """A content paragraph as sentences and the boilerplate inside it, in text order.
     ``lowered``: the document is stored lower-cased (see ``_lowered``)."""
+    return _pieces(text, rules, lambda: lowered)
+
+
+def _pieces(text: str, rules: Rules, lowered: Callable[[], bool]) -> list[tuple[Role, str]]:
+    """``pieces``, asking whether the document is lower-cased only of a sentence that
+    opens with a credit word: most documents have none, and the answer reads them whole."""
     out: list[tuple[Role, str]] = []
     flattened = len(text) >= _FLATTENED
     for is_residue, part in _residue_split(text):
@@ -372,8 +379,12 @@ def pieces(text: str, rules: Rules, *, lowered: bool = False) -> list[tuple[Role
             if flattened and (head := _run_in_heading(sentence)):
                 out.append((Role.HEADING, head))
                 sentence = sentence[len(head) :].lstrip()
-            bare = _BARE_CREDIT.match(sentence) if lowered else None
-            if bare and not any(w[:1].isupper() for w in sentence[bare.end() :].split()):
+            bare = _BARE_CREDIT.match(sentence)
+            if (
+                bare
+                and lowered()
+                and not any(w[:1].isupper() for w in sentence[bare.end() :].split())
+            ):
                 out.append((Role.BOILERPLATE, sentence[: bare.end()].strip()))
                 sentence = sentence[bare.end() :]
             credit = _is_credit_sentence(sentence, rules)
@@ -433,7 +444,14 @@ def _run_in_heading(sentence: str) -> str | None:
 
 def _is_credit_sentence(sentence: str, rules: Rules) -> bool:
     # the operator's patterns hold for sentences too; the built-in line patterns do not
-    return any(p.fullmatch(sentence) for p in (*_CREDIT_SENTENCES, *rules.configured))
+    contributed, note, source, byline = _CREDIT_SENTENCES
+    return bool(
+        ("contributed" in sentence and contributed.fullmatch(sentence))
+        or (":" in sentence and note.fullmatch(sentence))  # what each needs to match, first
+        or ("Source" in sentence and source.fullmatch(sentence))
+        or (sentence.startswith("By") and byline.fullmatch(sentence))
+        or any(p.fullmatch(sentence) for p in rules.configured)
+    )
 
 
 def _residue_split(text: str) -> list[tuple[bool, str]]:
@@ -504,6 +522,8 @@ def _skip_spaces(text: str, at: int) -> int:
 def _credit_spans(text: str) -> Iterator[tuple[int, int]]:
     """A bracketed credit before a sentence's start (so never one inside a sentence; a
     caption need not end in a full stop: "… on Thursday, June 21, 2018 [Photo: …]")."""
+    if "[" not in text and "(" not in text:  # every credit is in brackets
+        return
     for match in _CREDIT.finditer(text):
         at = _skip_spaces(text, match.end())  # read in place: no copy of the rest per credit
         if at == len(text) or text[at].isupper() or text[at].isdigit() or text[at] in _OPENERS:
@@ -547,8 +567,13 @@ def _author_notes(sentences: list[Sentence]) -> list[Sentence]:
 # --------------------------------------------------------------------------- sentences
 
 # A run of terminal punctuation is matched whole (never from its middle) and without
-# backtracking, so a line of 20,000 dots costs linear time, not seconds.
-_BOUNDARY = re.compile(rf"(?<![{_TERMINAL}])[{_TERMINAL}]++[{re.escape(_CLOSERS)}]*+(?=\s)")
+# backtracking, so a line of 20,000 dots costs linear time, not seconds. The pattern opens
+# with a character class, not the look-behind, so the search skips ahead to candidates.
+_BOUNDARY = re.compile(
+    rf"[{_TERMINAL}](?<![{_TERMINAL}]{{2}})[{_TERMINAL}]*+[{re.escape(_CLOSERS)}]*+(?=\s)"
+)
+# What ``squash`` would change: a space of another kind, two spaces, one at either end.
+_UNSQUASHED = re.compile(r"[^\S ]|  ")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -558,7 +583,8 @@ def split_sentences(text: str) -> list[str]:
     "Mr.", "Dec. 5", initials or decimals, must split inside quotations, and must
     be predictable enough that an operator can see why it did what it did.
     """
-    text = squash(text)
+    if text[:1] == " " or text[-1:] == " " or _UNSQUASHED.search(text):
+        text = squash(text)  # as text from ``repair`` is already
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -613,10 +639,14 @@ def _starter_follows(text: str, after: int) -> bool:
 
 
 def _last_word(text: str, at: int) -> str:
-    start = at
-    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _OPENERS:
+    """The word before ``at``, from the last space, opening quote or bracket."""
+    word = text[text.rfind(" ", 0, at) + 1 : at]
+    if word.isalnum():  # most words: no space of another kind, no quote or bracket
+        return word
+    start = len(word)
+    while start > 0 and not word[start - 1].isspace() and word[start - 1] not in _OPENERS:
         start -= 1
-    return text[start:at]
+    return word[start:]
 
 
 # --------------------------------------------------------------------------- helpers
