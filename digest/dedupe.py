@@ -191,7 +191,7 @@ def _idf(shapes: Sequence[_Shape]) -> dict[str, float]:
 
 def _shape(scored: Scored, stemmer: Stemmer, parse: Parser = parse_quantities) -> _Shape:
     text = scored.sentence.text
-    stems = stemmer.content_stems(text)
+    stems = stemmer.content(text)
     quotes = set()
     if '"' in text or "“" in text:
         for quote in _QUOTE.findall(text):

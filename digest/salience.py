@@ -140,10 +140,10 @@ def _run(sentences: Iterable[Sentence], stemmer: Stemmer, quantities: Parser) ->
         key = (s.source_id, s.doc_id)
         rank = ranks.setdefault(key, {})
         if s.role is Role.TITLE and not rank and key not in titles:
-            titles[key] = set(stemmer.content_stems(s.text))
+            titles[key] = set(stemmer.content(s.text))
         elif s.role is Role.CONTENT:
             rank[s.index] = len(rank)
-            stems = set(stemmer.content_stems(s.text))
+            stems = set(stemmer.content(s.text))
             df.update(stems)
             used.setdefault(s.source_id, set()).update(stems)
     sources = Counter(chain.from_iterable(used.values()))  # stem → the sources using it
@@ -165,7 +165,7 @@ def signals(item: Item, run: _Run, stemmer: Stemmer) -> Signals:
         if place is not None and place < LEAD_SENTENCES:
             lead = max(lead, LEAD / (1 + place))
         if article.title and c.text:
-            share = len(article.title.intersection(stemmer.content_stems(c.text))) / len(
+            share = len(article.title.intersection(stemmer.content(c.text))) / len(
                 article.title
             )
             title = max(title, TITLE * share)
@@ -192,7 +192,7 @@ def _echoed(item: Item, run: _Run, stemmer: Stemmer) -> float:
     """The share of an item's words, weighed by rarity, that other sources also use: a fact
     reported everywhere is told in other words too ("the Geneva truce", "the 90-day
     pause"), so this finds what a sentence-level merge cannot."""
-    stems = set(stemmer.content_stems(item.original or item.text))
+    stems = set(stemmer.content(item.original or item.text))
     weights = {s: run.idf.get(s, 0.0) for s in stems if not s[0].isdigit()}
     total = sum(weights.values())
     if not total:

@@ -702,7 +702,7 @@ def item_fingerprints(item: Item, stemmer: Stemmer) -> frozenset[str]:
 
 
 def _stems(text: str, stemmer: Stemmer) -> list[str]:
-    return [s.casefold() for s in stemmer.content_stems(text)]
+    return [s.casefold() for s in stemmer.content(text)]
 
 
 def _digest(stems: Sequence[str]) -> str:
