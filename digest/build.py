@@ -53,11 +53,12 @@ from .errors import (
     NoSourcesError,
     SendError,
 )
-from .executor import Executor, Inline, Settings, batches, call, cores, running
+from .executor import Executor, Inline, Job, Pool, Settings, batches, call, cores, running
 from .models import (
     Briefing,
     Document,
     Item,
+    Person,
     RawDocument,
     Role,
     Scored,
@@ -222,17 +223,21 @@ def _analyze(
     _give_back()  # the documents' raw bytes and batches as the workers sent them
     run = executor or Inline()
     watchlist = [people.Watch(w.name, tuple(w.aliases), w.role) for w in config.people.watchlist]
-    # The who's who depends on no stage after its own: a worker finds it while this process
-    # learns, merges and selects (inline: found here, at the end, as before). The key
-    # figures stay here: what they read (every scored sentence and quantity) costs more
-    # to send than they take to find.
+    # The who's who depends on no stage after its own: a worker finds it while this
+    # process learns, merges and selects (inline: found here, at the end, as before).
+    # With a pool, a forked copy of this process: sent to a worker, the pickled sentences
+    # (20 MB at 10,000 articles) stayed in this process, held by the queue's thread.
     documents = [_head(d) for d in documents]  # the text is in the sentences now
-    found_people = run.map(
-        call,
-        [(people.find, (sentences, collected.sources, watchlist), {
-            "limit": config.people.limit, "documents": documents})],
-        units=len(documents),
-    )  # fmt: skip
+    job: Job[tuple[Person, ...]] = (
+        people.find,
+        (sentences, collected.sources, watchlist),
+        {"limit": config.people.limit, "documents": documents},
+    )
+    if isinstance(run, Pool):
+        found_people = run.aside(call, job)
+    else:
+        sent = run.map(call, [job], units=len(documents))
+        found_people = functools.partial(next, sent)
     classifier = Classifier(config.sections, config.classify, stemmer, hints)
     unexplained: dict[str, float] = {}  # one for all, never changed
     if config.classify.learn:
@@ -298,7 +303,7 @@ def _analyze(
         window_end=window.end if window.start else None,
         top_lines=top,
         figures=key_figures,
-        people=next(found_people),
+        people=found_people(),
         tracked=history is not None,
     )
     return Analysis(
