@@ -160,8 +160,7 @@ class Shared:
         return reads
 
     def _words(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        held = self.words
-        return tuple([held.setdefault(w, w) for w in words])
+        return tuple(map(self.words.setdefault, words, words))
 
     def _hit(self, hit: Hit) -> Hit:
         found = self.hits.get(hit)
