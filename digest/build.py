@@ -88,7 +88,7 @@ class Analysis:
     statuses: tuple[SourceStatus, ...]
     scored: tuple[Scored, ...]
     briefing: Briefing
-    documents: tuple[Document, ...] = ()
+    documents: tuple[Document, ...] = ()  # without their blocks, unless ``explain``
     stable_until: datetime | None = None  # the window's contents change then (None: never)
 
 
@@ -227,12 +227,15 @@ def _analyze(
     # process learns, merges and selects (inline: found here, at the end, as before).
     # With a pool, a forked copy of this process: sent to a worker, the pickled sentences
     # (20 MB at 10,000 articles) stayed in this process, held by the queue's thread.
-    documents = [_head(d) for d in documents]  # the text is in the sentences now
+    heads = [_head(d) for d in documents]  # what the who's who reads of them
+    if not explain:  # a build: their text is in the sentences now (explain reads it again)
+        documents = heads
     job: Job[tuple[Person, ...]] = (
         people.find,
         (sentences, collected.sources, watchlist),
-        {"limit": config.people.limit, "documents": documents},
+        {"limit": config.people.limit, "documents": heads},
     )
+    del heads
     if isinstance(run, Pool):
         found_people = run.aside(call, job)
     else:
