@@ -165,9 +165,7 @@ def signals(item: Item, run: _Run, stemmer: Stemmer) -> Signals:
         if place is not None and place < LEAD_SENTENCES:
             lead = max(lead, LEAD / (1 + place))
         if article.title and c.text:
-            share = len(article.title.intersection(stemmer.content(c.text))) / len(
-                article.title
-            )
+            share = len(article.title.intersection(stemmer.content(c.text))) / len(article.title)
             title = max(title, TITLE * share)
     if lead:
         why.append(f"lead +{lead:g}")
