@@ -25,7 +25,9 @@ For each size, each a fresh process:
 - a driver (this script with ``--child``) that calls ``digest.build.build`` as the command
   does, with the stage functions wrapped by timers (the wrapping exists only in the driver,
   so a normal run pays nothing): seconds per stage (exclusive: the PDF is not in "render"),
-  and the peak RSS so far after each stage; cold, then again on the same cache and store,
+  and the peak RSS so far after each stage (with a pool, the key figures, the who's who
+  and the PDF run in forked copies of the build's process: their stages read 0 here, and
+  "render" includes waiting for the PDF); cold, then again on the same cache and store,
   a full rebuild (what ``--force`` does) with every feed answering 304.
 
 Then ``digest --help``: median wall time of ``--help-runs`` fresh processes. The driver also
@@ -319,7 +321,6 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
     times.update((label, 0.0) for label, *_ in STAGES)
     peaks: dict[str, float] = {}
     counts: dict[str, int] = {}
-    printed: list[bytes] = []
 
     def timed(label: str, func: Any) -> Any:
         @functools.wraps(func)
@@ -341,8 +342,6 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
                 counts["fetched"] = len(result.documents)
                 counts["304"] = result.fetched.not_modified
                 counts["requests"] = result.fetched.requests
-            if label == "pdf":
-                printed.append(result)  # counted after the build: pypdf's time is not ours
             return result
 
         return wrapper
@@ -368,8 +367,9 @@ def child(config_path: str, formats: str, profile: str | None) -> None:
     total = time.perf_counter() - start
     times["other"] = total - sum(v for k, v in times.items() if k not in ("imports", "config"))
     briefing = result.briefing
-    if printed:
-        counts["pdf pages"], counts["pdf KiB"] = pdf_pages(printed[0]), len(printed[0]) // 1024
+    pdf = result.outputs.get("pdf")  # counted after the build: pypdf's time is not ours
+    if pdf:
+        counts["pdf pages"], counts["pdf KiB"] = pdf_pages(pdf), len(pdf) // 1024
     failed = [s.reason for s in briefing.statuses if s.status.value == "failed"]
     notes = [f"{s.source_id}: {s.reason}" for s in briefing.statuses if s.reason]
     print(json.dumps({
