@@ -169,9 +169,11 @@ def articles(size: int) -> list[tuple[str, str, str | None, list[str]]]:
     return mixed
 
 
-def build_site(base: str, size: int) -> tuple[dict[str, Resource], list[tuple[str, int]]]:
-    """The feeds by path, and (feed path, entries) of each."""
-    now = datetime.now(UTC)
+def build_site(
+    base: str, size: int, now: datetime | None = None
+) -> tuple[dict[str, Resource], list[tuple[str, int]]]:
+    """The feeds by path, and (feed path, entries) of each; dated back from ``now``."""
+    now = now or datetime.now(UTC)
     items: dict[str, list[str]] = {}
     for i, (feed, key, title, paragraphs) in enumerate(articles(size)):
         link = f"{base}/{key}.html"
