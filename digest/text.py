@@ -135,7 +135,6 @@ class Stemmer:
         self._stemmer = snowballstemmer.stemmer("english")
         self.stem = lru_cache(maxsize=1 << 18)(self._stem)
         self._content: dict[str, tuple[str, ...]] = {}
-        self._held: dict[str, str] = {}  # the stems ``remember`` was given, one of each
 
     def __reduce__(self) -> tuple[type[Stemmer], tuple[()]]:
         """Sent to a worker, a stemmer arrives new: its caches are its process's own."""
@@ -174,15 +173,10 @@ class Stemmer:
         return list(self.content(text))
 
     def remember(self, known: Mapping[str, tuple[str, ...]]) -> None:
-        """Content stems made elsewhere (by a worker), so this run does not make them again;
-        each stem held once, as if stemmed here (each batch from a worker brings its own
-        copy of every word it holds)."""
-        held, content = self._held, self._content
-        for text, stems in known.items():
-            if content.get(text) is not stems:  # not this stemmer's own (read in this process)
-                content[text] = tuple([held.setdefault(s, s) for s in stems])
+        """Content stems made elsewhere (by a worker), so this run does not make them again
+        (each word held once already: ``reading.Shared`` saw each batch arrive)."""
+        self._content.update(known)
 
     def forget_texts(self) -> None:
         """Let the texts' stems go (a worker's, once sent); the words' stems stay."""
         self._content.clear()
-        self._held.clear()

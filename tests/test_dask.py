@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +20,6 @@ from .test_executor import DAY, FORMATS, _built, _project
 distributed = pytest.importorskip(
     "distributed", reason="the dask extra is not installed (pip install 'digest[dask]')"
 )
-
-
-@pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    """Two single-threaded worker processes, each restarted by its nanny if it dies."""
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
-        yield cluster.scheduler_address
 
 
 def _on_dask(folder: Path, scheduler: str, timeout: float = 10.0) -> Path:

@@ -183,19 +183,11 @@ def test_a_worker_that_dies_parsing_is_the_runs_error(
         pool.close()
 
 
-def test_feeds_parsed_on_a_dask_cluster_are_the_same(tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+def test_feeds_parsed_on_a_dask_cluster_are_the_same(tmp_path: Path, scheduler: str) -> None:
     loaded = _project(tmp_path)
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
-        dask = Dask(cluster.scheduler_address, 10.0)
-        try:
-            there = sources.collect(loaded, executor=dask)
-        finally:
-            dask.close()
+    dask = Dask(scheduler, 10.0)
+    try:
+        there = sources.collect(loaded, executor=dask)
+    finally:
+        dask.close()
     assert _seen(there) == _seen(sources.collect(loaded))
